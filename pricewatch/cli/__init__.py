@@ -1,0 +1,71 @@
+"""The ``pricewatch`` command. Each command is a thin shell over a function an analyst can call too.
+
+Commands are loaded lazily (``COMMANDS`` maps a name to ``module:attribute``) so ``pricewatch --help`` stays
+fast and a broken optional part cannot take the whole CLI down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from pricewatch import __version__
+from pricewatch.errors import PricewatchError
+
+# name → (module:attr, one-line help shown by `pricewatch --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("pricewatch.cli.ingest:ingest", "Load feed v1 files (CSV or JSON Lines, optionally .gz)."),
+    "normalize": ("pricewatch.cli.normalize:normalize", "Read category and pack quantity from product titles."),
+    "history": ("pricewatch.cli.history:history", "Price history per observation or per day, as a table, CSV or Parquet."),
+    "db": ("pricewatch.cli.db:db", "Database schema: upgrade, current revision."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        target, _ = COMMANDS[name]
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        # Domain errors become one-line messages with exit status 1, also under click's test runner.
+        try:
+            return super().invoke(ctx)
+        except PricewatchError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="pricewatch")
+def cli() -> None:
+    """pricewatch — watch prices of protective goods, detect gouging, and close the loop with platforms.
+
+    Database: PRICEWATCH_DATABASE_URL (any SQLAlchemy URL) or [database] url in pricewatch.toml; the default is
+    the SQLite file pricewatch.db beside the config. Times are stored in UTC and shown in [display] timezone.
+    Run `pricewatch COMMAND --help` for each command.
+    """
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

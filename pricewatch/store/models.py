@@ -1,0 +1,373 @@
+"""The data model (DESIGN.md § Data model) as SQLAlchemy 2 typed models.
+
+Conventions:
+- Every timestamp column is :class:`UTCDateTime`: timezone-aware UTC in Python, ``timestamptz`` on
+  PostgreSQL, an ISO text in UTC on SQLite. Convert to the display zone only when showing it.
+- Money is stored as ``Numeric`` read back as float, always beside its ISO 4217 ``currency``.
+- Unit prices are per canonical unit (``piece``, ``ml``, ``g``) and only comparable within one currency and
+  one unit.
+- Platforms' own identifiers keep their names with a ``_key`` suffix (``listing.listing_key`` is the
+  platform's listing id) so they are never confused with our surrogate ``id``.
+
+The schema changes only through Alembic migrations in ``pricewatch/store/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints so Alembic migrations are reproducible on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, but INTEGER on SQLite so the column is the rowid alias and autoincrements.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(18, 4, asdecimal=False)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes in and out. Naive input is refused (it would be ambiguous)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value  # already-normalised UTC text from the bulk path
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pricewatch stores only timezone-aware instants")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Platform(Base):
+    """A marketplace. Its pledge sets how fast it promised to delist a violator."""
+
+    __tablename__ = "platform"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    country: Mapped[str | None] = mapped_column(String(8))
+    pledge_signed_on: Mapped[date | None] = mapped_column(Date)
+    delisting_deadline_hours: Mapped[int | None] = mapped_column(Integer)
+    pledge_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Seller(Base):
+    """A seller account on one platform. ``license`` links one legal entity across platforms."""
+
+    __tablename__ = "seller"
+    __table_args__ = (UniqueConstraint("platform_id", "seller_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id"))
+    seller_key: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str | None] = mapped_column(String(256))
+    license: Mapped[str | None] = mapped_column(String(128), index=True)
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    platform: Mapped[Platform] = relationship()
+
+
+class SellerLink(Base):
+    """A regulator-recorded link between two seller accounts (same entity without a shared licence)."""
+
+    __tablename__ = "seller_link"
+    __table_args__ = (UniqueConstraint("seller_id", "other_seller_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("seller.id"))
+    other_seller_id: Mapped[int] = mapped_column(ForeignKey("seller.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Listing(Base):
+    """One product offer on one platform, identified by the platform's listing id (``listing_key``).
+
+    ``pack_quantity``/``pack_unit`` hold the total quantity in a canonical unit (piece, ml, g); both are NULL and
+    ``normalised`` is False when the quantity could not be read (no unit price is computed then).
+    """
+
+    __tablename__ = "listing"
+    __table_args__ = (UniqueConstraint("platform_id", "listing_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id"))
+    listing_key: Mapped[str] = mapped_column(String(256))
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("seller.id"), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(64), index=True)
+    pack_quantity: Mapped[float | None] = mapped_column(Float)
+    pack_unit: Mapped[str | None] = mapped_column(String(8))
+    normalised: Mapped[bool] = mapped_column(Boolean, default=False)
+    region: Mapped[str | None] = mapped_column(String(16))
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | unavailable | delisted
+
+    platform: Mapped[Platform] = relationship()
+    seller: Mapped[Seller | None] = relationship()
+
+
+class Snapshot(Base):
+    """Evidence: one fetched page, content-addressed by the SHA-256 of its raw body. Never modified."""
+
+    __tablename__ = "snapshot"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    size: Mapped[int | None] = mapped_column(Integer)
+    storage_path: Mapped[str | None] = mapped_column(Text)  # relative to the evidence dir
+
+
+class PriceObservation(Base):
+    """One price seen for one listing at one instant from one source.
+
+    ``unit_price`` = (price + shipping) / listing total quantity, in ``currency`` per ``quantity_unit``;
+    NULL when the quantity is unknown. Unique per (listing, observed_at, source): re-ingesting adds nothing.
+    """
+
+    __tablename__ = "price_observation"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "observed_at", "source", name="uq_price_observation_listing_time_source"),
+        Index("ix_price_observation_observed_at", "observed_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    price: Mapped[float | None] = mapped_column(Money)
+    shipping: Mapped[float | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    availability: Mapped[str] = mapped_column(String(16), default="unknown")
+    quantity: Mapped[float | None] = mapped_column(Float)
+    quantity_unit: Mapped[str | None] = mapped_column(String(8))
+    unit_price: Mapped[float | None] = mapped_column(Float)
+    list_price: Mapped[float | None] = mapped_column(Money)  # struck-through "was" price when shown
+    source: Mapped[str] = mapped_column(String(128))
+    snapshot_sha256: Mapped[str | None] = mapped_column(ForeignKey("snapshot.sha256"))
+
+
+class RejectedRecord(Base):
+    """Quarantine: a record that failed validation, kept with where it came from and why."""
+
+    __tablename__ = "rejected_record"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(256))
+    file: Mapped[str | None] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Emergency(Base):
+    """A declared emergency: rules fire for listings in ``jurisdiction`` from ``start`` to ``end`` (+ tail)."""
+
+    __tablename__ = "emergency"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    jurisdiction: Mapped[str] = mapped_column(String(16))  # ISO 3166 code or prefix: CN, US, US-CA
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    baseline_date: Mapped[datetime | None] = mapped_column(UTCDateTime)  # override (CA SB 1196)
+    categories: Mapped[list | None] = mapped_column(JSON)  # None = all categories
+    rule_preset: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """One violation episode of one listing under one rule. Updated while the episode goes on."""
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_listing_rule", "listing_id", "rule"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
+    emergency_id: Mapped[int | None] = mapped_column(ForeignKey("emergency.id"))
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))  # watch | alert | severe | egregious
+    score: Mapped[float | None] = mapped_column(Float)
+    first_violation_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_violation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    baseline_unit_price: Mapped[float | None] = mapped_column(Float)
+    baseline_method: Mapped[str | None] = mapped_column(String(64))
+    baseline_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    baseline_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    baseline_n: Mapped[int | None] = mapped_column(Integer)
+    observed_unit_price: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(8))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    increase_pct: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list | None] = mapped_column(JSON)  # e.g. ["needs_cost_evidence", "new_seller"]
+    evidence: Mapped[list | None] = mapped_column(JSON)  # snapshot sha256s
+    # open → notified → acknowledged → delisted | disputed | dismissed → verified | closed
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    history: Mapped[list | None] = mapped_column(JSON)  # [{"at": iso, "from": s, "to": s, "by": who, "note": …}]
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response: Mapped[str | None] = mapped_column(String(16))  # delisted | disputed | warned
+    response_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    listing: Mapped[Listing] = relationship()
+
+
+class WebhookEndpoint(Base):
+    """A platform's receiver. ``secrets`` holds the active ``whsec_…`` secrets (several during rotation)."""
+
+    __tablename__ = "webhook_endpoint"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list | None] = mapped_column(JSON)  # None = all event types
+    secrets: Mapped[list] = mapped_column(JSON)  # [{"secret": "whsec_…", "expires_at": iso|None}]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """Outbox row: one event for one endpoint. Written in the same transaction as the change causing it."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", "endpoint_id"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64))  # the webhook-id header, kept across retries
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A bearer key, stored as its SHA-256 only. ``platform_id`` scopes a platform key."""
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)  # first characters, for display only
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | regulator | analyst | platform
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
+    name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditLog(Base):
+    """Who did what, when: API answers, key changes, status changes, replays."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class JobRun(Base):
+    """One run of a scheduled job (``pricewatch run``): outcome and one-line summary."""
+
+    __tablename__ = "job_run"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    summary: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(128))
+
+
+class Lease(Base):
+    """A named lease held by one process until ``expires_at`` (one scheduler per database)."""
+
+    __tablename__ = "lease"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = [
+    "Alert",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "Emergency",
+    "JobRun",
+    "Lease",
+    "Listing",
+    "Platform",
+    "PriceObservation",
+    "RejectedRecord",
+    "Seller",
+    "SellerLink",
+    "Snapshot",
+    "UTCDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "utcnow",
+]
