@@ -209,6 +209,8 @@ class RejectedRecord(Base):
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str | None] = mapped_column(Text)
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    # sha1 of source, file, line and raw record: re-ingesting the same file quarantines nothing twice
+    fingerprint: Mapped[str | None] = mapped_column(String(40), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

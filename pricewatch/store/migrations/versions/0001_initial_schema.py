@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:55:52.761006
+Create Date: 2026-11-28 18:04:10.563033
 """
 from alembic import op
 import sqlalchemy as sa
@@ -80,8 +80,10 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('raw', sa.Text(), nullable=True),
     sa.Column('snapshot_sha256', sa.String(length=64), nullable=True),
+    sa.Column('fingerprint', sa.String(length=40), nullable=True),
     sa.Column('received_at', pricewatch.store.models.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rejected_record'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rejected_record')),
+    sa.UniqueConstraint('fingerprint', name=op.f('uq_rejected_record_fingerprint'))
     )
     op.create_table('snapshot',
     sa.Column('sha256', sa.String(length=64), nullable=False),
