@@ -1,0 +1,204 @@
+"""Feed v1: the columns platforms send (DESIGN.md § Feed v1), defined once, and their validation.
+
+Validation is vectorised: a chunk of rows goes in as strings, and out come the valid rows with typed columns and
+the rejected rows, each with the first failing field and a reason that names it. Rows are never dropped: a row is
+either valid or rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from pricewatch.normalize.category import TAXONOMY
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    contract: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("platform", True, "platform name, e.g. jd, tmall, amazon (at most 64 characters)"),
+    Column("listing_id", True, "the platform's id for the listing (at most 256 characters)"),
+    Column("observed_at", True, "ISO 8601 instant with offset or Z; a time without zone is rejected unless "
+                                "--assume-tz is given"),
+    Column("price", True, "decimal > 0 in `currency`, full stop as decimal separator, no thousands separator"),
+    Column("currency", True, "ISO 4217 code, e.g. CNY, USD"),
+    Column("seller_id", False, "the platform's id for the seller"),
+    Column("seller_name", False, "seller's display name"),
+    Column("seller_license", False, "business licence / registration number (links one entity across platforms)"),
+    Column("title", False, "listing title as shown"),
+    Column("url", False, "listing URL"),
+    Column("category", False, "taxonomy id; classified from the title when absent"),
+    Column("pack_size", False, '"50", "50 pcs", "1000 ml", "2.5 L", "16 fl oz", "500 g"; a bare number counts '
+                               "pieces; parsed from the title when absent"),
+    Column("shipping", False, "decimal >= 0 in `currency`"),
+    Column("availability", False, "in_stock, out_of_stock, preorder or unknown (the default)"),
+    Column("region", False, "ISO 3166-1/-2 code where the listing is sold (CN, CN-11, US-CA)"),
+)
+REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+OPTIONAL = tuple(c.name for c in COLUMNS if not c.required)
+# Internal extras accepted from our own spiders (not part of feed v1): evidence hash and struck-through price.
+EXTRAS = ("snapshot_sha256", "list_price")
+AVAILABILITY = ("in_stock", "out_of_stock", "preorder", "unknown")
+
+_DECIMAL = r"^\d+(?:\.\d+)?$"
+_ZONED = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+@lru_cache(maxsize=1)
+def currency_codes() -> frozenset[str]:
+    import pycountry
+
+    # ISO 4217 also lists codes that are not money (XXX "no currency", XTS testing, metals, SDR): refuse them
+    not_money = {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
+    return frozenset(c.alpha_3 for c in pycountry.currencies) - not_money
+
+
+@lru_cache(maxsize=4096)
+def is_region(code: str) -> bool:
+    import pycountry
+
+    code = code.upper()
+    if len(code) == 2:
+        return pycountry.countries.get(alpha_2=code) is not None
+    return pycountry.subdivisions.get(code=code) is not None
+
+
+@dataclass
+class Checked:
+    """Outcome of validating one chunk: ``valid`` has typed columns; ``rejected`` has line, field, reason, raw."""
+
+    valid: pd.DataFrame
+    rejected: pd.DataFrame
+
+
+def _objects(s: pd.Series) -> pd.Series:
+    """Strings as Python objects with None (not pd.NA) for missing: what the database drivers bind."""
+    return s.astype(object).where(s.notna(), None)
+
+
+def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
+    """Validate a chunk of feed rows given as strings (missing optional columns allowed).
+
+    ``chunk`` must carry a ``_line`` column (the row's line in its file, for messages). Returns the valid rows
+    with: ``observed_at`` (UTC Timestamp), ``price``/``shipping``/``list_price`` (float, shipping NaN when
+    absent), ``currency`` upper-cased, ``availability`` defaulted to ``unknown``, ``region`` upper-cased, the text
+    columns stripped with blanks as None.
+    """
+    df = pd.DataFrame(index=chunk.index)
+    for name in (*REQUIRED, *OPTIONAL, *EXTRAS):
+        if name in chunk.columns:
+            col = chunk[name].astype("string").str.strip()
+            df[name] = col.mask(col == "")
+        else:
+            df[name] = pd.Series(pd.NA, index=chunk.index, dtype="string")
+
+    field = pd.Series(pd.NA, index=chunk.index, dtype="object")
+    reason = pd.Series(pd.NA, index=chunk.index, dtype="object")
+
+    def fail(mask: pd.Series | np.ndarray, name: str, message: pd.Series | str) -> None:
+        mask = pd.Series(mask, index=chunk.index).fillna(False).astype(bool) & field.isna()
+        if not mask.any():
+            return
+        field[mask] = name
+        reason[mask] = message[mask] if isinstance(message, pd.Series) else message
+
+    def quoted(name: str) -> pd.Series:
+        return f"{name}: '" + df[name].fillna("").astype(str).str.slice(0, 80) + "'"
+
+    if "_malformed" in chunk.columns:
+        malformed = chunk["_malformed"]
+        fail(malformed.notna(), "row", "malformed row: " + malformed.fillna("").astype(str))
+    for name in REQUIRED:
+        fail(df[name].isna(), name, f"{name}: required value is missing")
+
+    fail(df["platform"].str.len() > 64, "platform", "platform: longer than 64 characters")
+    fail(df["listing_id"].str.len() > 256, "listing_id", "listing_id: longer than 256 characters")
+
+    price_ok = df["price"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
+    price = pd.to_numeric(df["price"].where(price_ok), errors="coerce").astype("float64")
+    fail(~price_ok, "price", quoted("price") + " is not a decimal number (use 29.90, no currency sign or separators)")
+    fail(price_ok & ~(price > 0), "price", quoted("price") + " must be greater than 0")
+
+    currency = df["currency"].str.upper()
+    known = currency.isin(currency_codes()).fillna(False).astype(bool)
+    fail(~known, "currency", quoted("currency") + " is not an ISO 4217 currency code (e.g. CNY, USD)")
+
+    observed_at = _parse_instants(df["observed_at"], assume_tz)
+    zoned = df["observed_at"].str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+    if assume_tz is None:
+        fail(~zoned, "observed_at", quoted("observed_at") + " has no time zone (add Z or +08:00, or pass --assume-tz)")
+    fail(observed_at.isna(), "observed_at", quoted("observed_at") + " is not an ISO 8601 instant")
+
+    shipping_present = df["shipping"].notna()
+    shipping_ok = df["shipping"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
+    fail(shipping_present & ~shipping_ok, "shipping", quoted("shipping") + " is not a decimal number >= 0")
+    shipping = pd.to_numeric(df["shipping"].where(shipping_ok), errors="coerce").astype("float64")
+
+    list_present = df["list_price"].notna()
+    list_ok = df["list_price"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
+    fail(list_present & ~list_ok, "list_price", quoted("list_price") + " is not a decimal number")
+    list_price = pd.to_numeric(df["list_price"].where(list_ok), errors="coerce").astype("float64")
+
+    availability = df["availability"].str.lower().fillna("unknown")
+    fail(~availability.isin(AVAILABILITY), "availability",
+         quoted("availability") + " is not one of " + ", ".join(AVAILABILITY))
+
+    category = df["category"]
+    fail(category.notna() & ~category.isin(TAXONOMY), "category",
+         quoted("category") + " is not a taxonomy id (see DESIGN.md: mask.surgical, hand_sanitizer…)")
+
+    region = df["region"].str.upper()
+    distinct = region.dropna().unique()
+    good = {code for code in distinct if is_region(str(code))}
+    fail(region.notna() & ~region.isin(good), "region", quoted("region") + " is not an ISO 3166-1/-2 code (CN, CN-11, US-CA)")
+
+    bad = field.notna()
+    rejected = pd.DataFrame({
+        "line": chunk["_line"][bad].astype("int64"),
+        "field": field[bad].astype(object),
+        "reason": reason[bad].astype(object),
+    })
+    raw_cols = [c for c in chunk.columns if c not in ("_line",)]
+    rejected["raw"] = chunk.loc[bad, raw_cols].to_json(orient="records", lines=True, force_ascii=False).splitlines() \
+        if bad.any() else pd.Series(dtype=object)
+
+    ok = ~bad
+    valid = pd.DataFrame({
+        "_line": chunk["_line"][ok],
+        "platform": _objects(df["platform"][ok]),
+        "listing_id": _objects(df["listing_id"][ok]),
+        "observed_at": observed_at[ok],
+        "price": price[ok],
+        "shipping": shipping[ok],
+        "list_price": list_price[ok],
+        "currency": _objects(currency[ok]),
+        "availability": _objects(availability[ok]),
+        "region": _objects(region[ok]),
+        "snapshot_sha256": _objects(df["snapshot_sha256"][ok]),
+    })
+    for name in ("seller_id", "seller_name", "seller_license", "title", "url", "category", "pack_size"):
+        valid[name] = _objects(df[name][ok])
+    return Checked(valid=valid, rejected=rejected)
+
+
+def _parse_instants(text: pd.Series, assume_tz: str | None) -> pd.Series:
+    """UTC Timestamps; NaT where unparseable. Naive values are localised to ``assume_tz`` when given."""
+    s = text.astype(object).where(text.notna(), None)
+    zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    if zoned.any():
+        out[zoned] = pd.to_datetime(s[zoned], format="ISO8601", utc=True, errors="coerce")
+    naive = ~zoned & text.notna()
+    if assume_tz and naive.any():
+        local = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
+        out[naive] = local.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    return out
