@@ -48,13 +48,19 @@ def ingest(files: tuple[Path, ...], source: str, assume_tz: str | None, encoding
     for path in files:
         size = path.stat().st_size if path.is_file() else 0
         if show and size >= PROGRESS_MIN_BYTES:
-            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                                       TransferSpeedColumn)
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
 
             with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                           TimeRemainingColumn(), transient=True) as bar:
                 task = bar.add_task(path.name, total=size)
-                stats = ingestor.ingest_file(path, encoding=encoding, on_read=lambda n: bar.advance(task, n))
+                stats = ingestor.ingest_file(path, encoding=encoding, on_read=lambda n, t=task: bar.advance(t, n))
         else:
             stats = ingestor.ingest_file(path, encoding=encoding)
         click.echo(f"{path}: {stats.summary()}")

@@ -32,14 +32,14 @@ ENCODING_HINT = ("Chinese feeds often come in GBK: try --encoding gbk (or gb1803
 class _CountingReader(io.RawIOBase):
     """Wraps a binary file and reports bytes consumed (for the progress bar)."""
 
-    def __init__(self, raw, on_read: Callable[[int], None] | None):  # noqa: ANN001
+    def __init__(self, raw, on_read: Callable[[int], None] | None):
         self._raw = raw
         self._on_read = on_read
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer) -> int:
         data = self._raw.read(len(buffer))
         n = len(data)
         buffer[:n] = data
@@ -48,7 +48,7 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-def _open_binary(path: Path, on_read: Callable[[int], None] | None):  # noqa: ANN202
+def _open_binary(path: Path, on_read: Callable[[int], None] | None):
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the returned stream
     except OSError as exc:
@@ -87,13 +87,13 @@ def read_feed(path: str | Path, *, encoding: str = "utf-8", chunk_rows: int = CH
         stream.close()
 
 
-def _read_csv(path: Path, stream, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:  # noqa: ANN001
+def _read_csv(path: Path, stream, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     malformed: list[tuple[int | None, str]] = []
 
-    def on_invalid(row) -> str:  # noqa: ANN001
+    def on_invalid(row) -> str:
         malformed.append((row.number, f"expected {row.expected_columns} fields, found {row.actual_columns}: "
                                        f"{(row.text or '')[:200]}"))
         return "skip"  # skipped by the parser, but kept by us as a quarantined row
@@ -144,7 +144,7 @@ def _with_malformed(frame: pd.DataFrame, malformed: list[tuple[int | None, str]]
     return pd.concat([frame, bad], ignore_index=True)
 
 
-def _peek_header(path: Path, stream, encoding: str) -> list[str]:  # noqa: ANN001
+def _peek_header(path: Path, stream, encoding: str) -> list[str]:
     """The header's column names, read without consuming the stream."""
     head = stream.peek(1 << 16) if hasattr(stream, "peek") else b""
     first = head.split(b"\n", 1)[0]
@@ -171,7 +171,7 @@ def _explain(path: Path, exc: Exception, line: int | None = None) -> FeedError:
     return FeedError(f"cannot parse CSV: {message}", str(path), line)
 
 
-def _read_jsonl(path: Path, stream, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:  # noqa: ANN001
+def _read_jsonl(path: Path, stream, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="\n")
     records: list[dict] = []
     line = 0

@@ -7,7 +7,6 @@ either valid or rejected.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,19 +103,24 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
     field = pd.Series(pd.NA, index=chunk.index, dtype="object")
     reason = pd.Series(pd.NA, index=chunk.index, dtype="object")
 
-    def fail(mask: pd.Series | np.ndarray, name: str, message: pd.Series | str) -> None:
+    def fail(mask: pd.Series | np.ndarray, name: str, message) -> None:
+        """Record ``name`` as the failing field of rows in ``mask`` that have not failed yet.
+
+        ``message`` is a string, or a function of the failing rows' index returning their messages (built only
+        for failing rows: on clean data nothing is formatted).
+        """
         mask = pd.Series(mask, index=chunk.index).fillna(False).astype(bool) & field.isna()
         if not mask.any():
             return
         field[mask] = name
-        reason[mask] = message[mask] if isinstance(message, pd.Series) else message
+        reason[mask] = message(mask) if callable(message) else message
 
-    def quoted(name: str) -> pd.Series:
-        return f"{name}: '" + df[name].fillna("").astype(str).str.slice(0, 80) + "'"
+    def quoted(name: str, text: str):
+        return lambda mask: f"{name}: '" + df.loc[mask, name].fillna("").astype(str).str.slice(0, 80) + "' " + text
 
     if "_malformed" in chunk.columns:
         malformed = chunk["_malformed"]
-        fail(malformed.notna(), "row", "malformed row: " + malformed.fillna("").astype(str))
+        fail(malformed.notna(), "row", lambda mask: "malformed row: " + malformed[mask].astype(str))
     for name in REQUIRED:
         fail(df[name].isna(), name, f"{name}: required value is missing")
 
@@ -125,41 +129,41 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
 
     price_ok = df["price"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     price = pd.to_numeric(df["price"].where(price_ok), errors="coerce").astype("float64")
-    fail(~price_ok, "price", quoted("price") + " is not a decimal number (use 29.90, no currency sign or separators)")
-    fail(price_ok & ~(price > 0), "price", quoted("price") + " must be greater than 0")
+    fail(~price_ok, "price", quoted("price", "is not a decimal number (use 29.90, no currency sign or separators)"))
+    fail(price_ok & ~(price > 0), "price", quoted("price", "must be greater than 0"))
 
     currency = df["currency"].str.upper()
     known = currency.isin(currency_codes()).fillna(False).astype(bool)
-    fail(~known, "currency", quoted("currency") + " is not an ISO 4217 currency code (e.g. CNY, USD)")
+    fail(~known, "currency", quoted("currency", "is not an ISO 4217 currency code (e.g. CNY, USD)"))
 
-    observed_at = _parse_instants(df["observed_at"], assume_tz)
     zoned = df["observed_at"].str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+    observed_at = _parse_instants(df["observed_at"], zoned, assume_tz)
     if assume_tz is None:
-        fail(~zoned, "observed_at", quoted("observed_at") + " has no time zone (add Z or +08:00, or pass --assume-tz)")
-    fail(observed_at.isna(), "observed_at", quoted("observed_at") + " is not an ISO 8601 instant")
+        fail(~zoned, "observed_at", quoted("observed_at", "has no time zone (add Z or +08:00, or pass --assume-tz)"))
+    fail(observed_at.isna(), "observed_at", quoted("observed_at", "is not an ISO 8601 instant"))
 
     shipping_present = df["shipping"].notna()
     shipping_ok = df["shipping"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
-    fail(shipping_present & ~shipping_ok, "shipping", quoted("shipping") + " is not a decimal number >= 0")
+    fail(shipping_present & ~shipping_ok, "shipping", quoted("shipping", "is not a decimal number >= 0"))
     shipping = pd.to_numeric(df["shipping"].where(shipping_ok), errors="coerce").astype("float64")
 
     list_present = df["list_price"].notna()
     list_ok = df["list_price"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
-    fail(list_present & ~list_ok, "list_price", quoted("list_price") + " is not a decimal number")
+    fail(list_present & ~list_ok, "list_price", quoted("list_price", "is not a decimal number"))
     list_price = pd.to_numeric(df["list_price"].where(list_ok), errors="coerce").astype("float64")
 
     availability = df["availability"].str.lower().fillna("unknown")
     fail(~availability.isin(AVAILABILITY), "availability",
-         quoted("availability") + " is not one of " + ", ".join(AVAILABILITY))
+         quoted("availability", "is not one of " + ", ".join(AVAILABILITY)))
 
     category = df["category"]
     fail(category.notna() & ~category.isin(TAXONOMY), "category",
-         quoted("category") + " is not a taxonomy id (see DESIGN.md: mask.surgical, hand_sanitizer…)")
+         quoted("category", "is not a taxonomy id (see DESIGN.md: mask.surgical, hand_sanitizer…)"))
 
     region = df["region"].str.upper()
     distinct = region.dropna().unique()
     good = {code for code in distinct if is_region(str(code))}
-    fail(region.notna() & ~region.isin(good), "region", quoted("region") + " is not an ISO 3166-1/-2 code (CN, CN-11, US-CA)")
+    fail(region.notna() & ~region.isin(good), "region", quoted("region", "is not an ISO 3166-1/-2 code (CN, CN-11, US-CA)"))
 
     bad = field.notna()
     rejected = pd.DataFrame({
@@ -190,12 +194,13 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
     return Checked(valid=valid, rejected=rejected)
 
 
-def _parse_instants(text: pd.Series, assume_tz: str | None) -> pd.Series:
+def _parse_instants(text: pd.Series, zoned: pd.Series, assume_tz: str | None) -> pd.Series:
     """UTC Timestamps; NaT where unparseable. Naive values are localised to ``assume_tz`` when given."""
-    s = text.astype(object).where(text.notna(), None)
-    zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+    s = text
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    if zoned.any():
+    if zoned.all():
+        out = pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce").astype("datetime64[ns, UTC]")
+    elif zoned.any():
         out[zoned] = pd.to_datetime(s[zoned], format="ISO8601", utc=True, errors="coerce")
     naive = ~zoned & text.notna()
     if assume_tz and naive.any():

@@ -28,7 +28,7 @@ OBS_COLUMNS = ("listing_id", "observed_at", "price", "shipping", "currency", "av
 LISTING_ATTRS = ("seller_id", "url", "title", "category", "pack_quantity", "pack_unit", "normalised", "region")
 
 
-def _dialect_insert(conn: Connection):  # noqa: ANN202
+def _dialect_insert(conn: Connection):
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
@@ -41,8 +41,10 @@ def nullable(series: pd.Series) -> list:
 def utc_text(ts: pd.Series) -> np.ndarray:
     """UTC timestamps as SQLAlchemy's SQLite DateTime text ('YYYY-MM-DD HH:MM:SS.ffffff'), vectorised."""
     raw = ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-    text = np.datetime_as_string(raw, unit="us")
-    return np.char.replace(text, "T", " ")
+    text = np.datetime_as_string(raw, unit="us")  # 'YYYY-MM-DDTHH:MM:SS.ffffff', fixed width 26
+    if len(text):
+        text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")  # the 'T' → ' ' in place
+    return text
 
 
 @dataclass
@@ -119,7 +121,7 @@ def upsert_listings(conn: Connection, rows: pd.DataFrame, cache: ListingCache) -
     stmt = insert(Listing)
     ex = stmt.excluded
     newer = (ex.last_seen_at >= Listing.last_seen_at) | Listing.last_seen_at.is_(None)
-    def newest(col: str, keep_old_when_null: bool = False):  # noqa: ANN202
+    def newest(col: str, keep_old_when_null: bool = False):
         new, old = getattr(ex, col), getattr(Listing, col)
         if keep_old_when_null:
             return case((newer, func.coalesce(new, old)), else_=func.coalesce(old, new))
@@ -193,25 +195,30 @@ def flush_seen(conn: Connection, cache: ListingCache) -> None:
     cache.seen = None
 
 
+def observation_columns(obs: pd.DataFrame) -> list[list]:
+    """The observation columns after ``listing_id`` as Python lists, ready for SQLite's executemany."""
+    return [utc_text(obs["observed_at"]).tolist(), *(nullable(obs[c]) for c in OBS_COLUMNS[2:])]
+
+
+def insert_observation_columns(conn: Connection, listing_ids: np.ndarray, columns: list[list]) -> int:
+    """SQLite: insert prepared columns (see :func:`observation_columns`); returns how many rows were new."""
+    sql = (f"INSERT INTO price_observation ({', '.join(OBS_COLUMNS)}) VALUES ({', '.join('?' * len(OBS_COLUMNS))}) "
+           "ON CONFLICT (listing_id, observed_at, source) DO NOTHING")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, zip(listing_ids.tolist(), *columns))
+        return max(cursor.rowcount, 0)
+    finally:
+        cursor.close()
+
+
 def insert_observations(conn: Connection, obs: pd.DataFrame) -> int:
     """Insert observation rows (columns OBS_COLUMNS; observed_at UTC Timestamps); returns how many were new."""
     if obs.empty:
         return 0
     if conn.dialect.name == "postgresql":
         return _copy_observations(conn, obs)
-    columns = [
-        obs["listing_id"].astype("int64").tolist(),
-        utc_text(obs["observed_at"]).tolist(),
-        *(nullable(obs[c]) for c in OBS_COLUMNS[2:]),
-    ]
-    sql = (f"INSERT INTO price_observation ({', '.join(OBS_COLUMNS)}) VALUES ({', '.join('?' * len(OBS_COLUMNS))}) "
-           "ON CONFLICT (listing_id, observed_at, source) DO NOTHING")
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, list(zip(*columns)))
-        return max(cursor.rowcount, 0)
-    finally:
-        cursor.close()
+    return insert_observation_columns(conn, obs["listing_id"].to_numpy(dtype="int64"), observation_columns(obs))
 
 
 def _copy_observations(conn: Connection, obs: pd.DataFrame) -> int:
@@ -252,8 +259,8 @@ def quarantine(conn: Connection, rejected: pd.DataFrame, *, source: str, file: s
 
 
 __all__ = [
-    "ListingCache",
     "OBS_COLUMNS",
+    "ListingCache",
     "PriceObservation",
     "existing_listing_keys",
     "flush_seen",

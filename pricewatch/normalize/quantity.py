@@ -197,9 +197,9 @@ def _parse(text: str, category: str | None) -> Quantity | None:
         stated = [t for t, _ in totals] if unit == "piece" else [v for v, u in measures if u == unit]
         for total in stated:
             # a stated total wins when it is consistent with the per-container figure
-            if total >= amount and abs(total / amount - round(total / amount)) < 1e-9:
-                if not multipliers or abs(total - product) < 1e-9 or total > product:
-                    return _result(total, unit)
+            consistent = total >= amount and abs(total / amount - round(total / amount)) < 1e-9
+            if consistent and (not multipliers or abs(total - product) < 1e-9 or total > product):
+                return _result(total, unit)
         return _result(product, unit)
 
     use_measure = bool(measures) and (not totals or want in ("ml", "g") or (want is None and not totals))

@@ -14,7 +14,7 @@ The schema changes only through Alembic migrations in ``pricewatch/store/migrati
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -63,7 +63,7 @@ class UTCDateTime(TypeDecorator):
             return value  # already-normalised UTC text from the bulk path
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pricewatch stores only timezone-aware instants")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -74,12 +74,12 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

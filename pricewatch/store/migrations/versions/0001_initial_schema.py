@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-28 18:04:10.563033
 """
-from alembic import op
 import sqlalchemy as sa
-import pricewatch.store.models
+from alembic import op
 
+import pricewatch.store.models
 
 revision = '0001'
 down_revision = None
