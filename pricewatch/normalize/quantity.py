@@ -118,9 +118,10 @@ def _is_measure(unit: str) -> bool:
     return re.fullmatch(MEASURE, unit, re.IGNORECASE) is not None
 
 
-def _piece_weight(unit: str) -> float:
-    # a pair (双) of gloves is two pieces; 副/套 (goggles, a protective suit) is one item
-    return 2.0 if unit in ("双",) or unit.lower().startswith("pair") else 1.0
+def _piece_weight(unit: str, category: str | None = None) -> float:
+    # a pair (双, "pair") of gloves is two gloves; a pair of goggles is one item; 副/套 are always one item
+    pair = unit == "双" or unit.lower().startswith("pair")
+    return 2.0 if pair and category in ("gloves", None) else 1.0
 
 
 def _consume(text: str, match: re.Match) -> str:
@@ -157,7 +158,7 @@ def _parse(text: str, category: str | None) -> Quantity | None:
                 factor, canon = factors[_measure_key(unit, liquid or True)]
                 per_container.append((amount * factor, canon))
             else:
-                per_container.append((amount * _piece_weight(unit), "piece"))
+                per_container.append((amount * _piece_weight(unit, category), "piece"))
             work = _consume(work, m)
 
     multipliers: list[float] = []
@@ -181,7 +182,7 @@ def _parse(text: str, category: str | None) -> Quantity | None:
 
     totals: list[tuple[float, bool]] = []  # (pieces, stated with 装: an explicit total)
     while (m := _PIECES.search(work)) is not None:
-        totals.append((_number(m.group(1)) * _piece_weight(m.group(2)), bool(m.group(3))))
+        totals.append((_number(m.group(1)) * _piece_weight(m.group(2), category), bool(m.group(3))))
         work = _consume(work, m)
 
     while (m := _N_CONTAINERS.search(work)) is not None:  # "5袋", "3盒装", "2 bottles"
