@@ -25,6 +25,7 @@ from pricewatch.errors import FeedError
 from pricewatch.feed.schema import REQUIRED
 
 CHUNK_ROWS = 100_000
+BLOCK_BYTES = 8 << 20  # pyarrow reads this much text per batch
 ENCODING_HINT = ("Chinese feeds often come in GBK: try --encoding gbk (or gb18030); "
                  "or convert the file with `iconv -f gbk -t utf-8`")
 
@@ -106,7 +107,7 @@ def _read_csv(path: Path, stream, encoding: str, chunk_rows: int) -> Iterator[pd
     try:
         reader = pacsv.open_csv(
             stream,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=8 << 20, use_threads=False),
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES, use_threads=False),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
                                                  strings_can_be_null=False),

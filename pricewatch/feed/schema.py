@@ -49,7 +49,9 @@ EXTRAS = ("snapshot_sha256", "list_price")
 AVAILABILITY = ("in_stock", "out_of_stock", "preorder", "unknown")
 
 _DECIMAL = r"^\d+(?:\.\d+)?$"
-_ZONED = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+# a time of day followed by Z or an offset; "2020-01-20" (a date alone) has no zone even though it ends in "-20"
+_NAIVE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+_ZONED = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +63,18 @@ def currency_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.currencies) - not_money
 
 
+# ISO 3166-2:CN used numeric codes (CN-11 Beijing, GB/T 2260) until 2017; Chinese feeds still send them.
+LEGACY_CN = frozenset(f"CN-{n}" for n in (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44,
+                                          45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 91, 92))
+
+
 @lru_cache(maxsize=4096)
 def is_region(code: str) -> bool:
     import pycountry
 
     code = code.upper()
+    if code in LEGACY_CN:
+        return True
     if len(code) == 2:
         return pycountry.countries.get(alpha_2=code) is not None
     return pycountry.subdivisions.get(code=code) is not None
@@ -138,8 +147,9 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
 
     zoned = df["observed_at"].str.contains(_ZONED, regex=True).fillna(False).astype(bool)
     observed_at = _parse_instants(df["observed_at"], zoned, assume_tz)
+    naive_like = df["observed_at"].str.fullmatch(_NAIVE).fillna(False).astype(bool)
     if assume_tz is None:
-        fail(~zoned, "observed_at", quoted("observed_at", "has no time zone (add Z or +08:00, or pass --assume-tz)"))
+        fail(~zoned & naive_like, "observed_at", quoted("observed_at", "has no time zone (add Z or +08:00, or pass --assume-tz)"))
     fail(observed_at.isna(), "observed_at", quoted("observed_at", "is not an ISO 8601 instant"))
 
     shipping_present = df["shipping"].notna()
