@@ -162,8 +162,9 @@ class Ingestor:
         refs = np.fromiter((self.cache.listings[k] for k in zip(listing_rows["platform_id"].tolist(),
                                                                  listing_rows["listing_key"].tolist())),
                            dtype="int64", count=len(listing_rows))
-        seen = pd.DataFrame({"listing_id": refs, "first": listings["first"].to_numpy(),
-                             "last": listings["last"].to_numpy()})
+        # (Series, not .to_numpy(): that would box every tz-aware time into a Timestamp object)
+        seen = pd.DataFrame({"listing_id": refs, "first": listings["first"].reset_index(drop=True),
+                             "last": listings["last"].reset_index(drop=True)})
         self.cache.seen = seen if self.cache.seen is None else (
             pd.concat([self.cache.seen, seen]).groupby("listing_id", as_index=False)
             .agg(first=("first", "min"), last=("last", "max")))
