@@ -1,0 +1,99 @@
+"""Rule evaluation: daily unit prices against baselines under a preset → violation episodes.
+
+For each listing covered by an emergency (``targets``):
+
+1. increase = unit price / baseline − 1, where the baseline is the listing's own pre-emergency baseline or, for a
+   listing without history, the peer baseline of its category (then the preset's ``new_seller_pct`` applies);
+2. the market's own movement is taken out: the ratio is divided by the category index when the index is above 1
+   (a listing that merely follows its market is not a violation; falls are not credited);
+3. the threshold is the preset's (legal line or noise tolerance) but never below four times the listing's normal
+   day-to-day wobble (median absolute deviation of log prices), so scrape noise cannot trip a no-increase rule;
+4. an *episode* is a run of consecutive observed days over the threshold; it needs two observed days (persistence):
+   a single wild observation — or a single day — is never a violation on its own. Gaps in observation do not break
+   a run.
+
+Everything is vectorised over all listings at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.presets import Preset, severity
+
+TARGET_COLUMNS = ["t0", "end", "rule", "baseline", "baseline_kind", "noise", "category", "currency", "unit"]
+EPISODE_COLUMNS = ["listing_id", "rule", "baseline_kind", "baseline", "first_violation_at", "confirmed_at",
+                   "last_violation_at", "n_days", "observed_unit_price", "increase_pct", "adjusted_increase_pct",
+                   "peak_increase_pct", "market_pct", "severity", "ongoing", "evidence"]
+MIN_DAYS = 2
+NOISE_FACTOR = 4.0
+
+
+def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Preset],
+             index: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate rules; returns (episodes, flagged days).
+
+    ``targets`` is indexed by listing_id with :data:`TARGET_COLUMNS` (``t0`` the declaration, ``end`` the last
+    instant the rule applies or NaT). ``index`` is :func:`analysis.market.category_index` output (optional).
+    The flagged-days frame has one row per evaluated day with ``increase``, ``adjusted``, ``threshold``, ``over``.
+    """
+    if targets.empty or daily.empty:
+        return pd.DataFrame(columns=EPISODE_COLUMNS), pd.DataFrame()
+    last_day = daily.groupby("listing_id")["day"].max().rename("listing_last_day")
+    frame = daily.merge(targets[TARGET_COLUMNS], left_on="listing_id", right_index=True, how="inner")
+    in_force = (frame["day"] >= frame["t0"].dt.floor("D")) & (frame["end"].isna() | (frame["day"] <= frame["end"]))
+    frame = frame[in_force & frame["baseline"].notna()].copy()
+    if frame.empty:
+        return pd.DataFrame(columns=EPISODE_COLUMNS), frame
+    if index is not None and not index.empty:
+        frame = frame.merge(index[["category", "currency", "unit", "day", "index"]],
+                            on=["category", "currency", "unit", "day"], how="left")
+        market = frame["index"].fillna(1.0).clip(lower=1.0)
+    else:
+        market = pd.Series(1.0, index=frame.index)
+    frame["market"] = market.to_numpy()
+    frame["increase"] = frame["unit_price"] / frame["baseline"] - 1.0
+    frame["adjusted"] = (frame["unit_price"] / (frame["baseline"] * frame["market"])) - 1.0
+
+    rules = frame["rule"].map({k: p.threshold_pct / 100.0 for k, p in presets.items()})
+    new_seller = frame["rule"].map({k: p.new_seller_pct / 100.0 for k, p in presets.items()})
+    legal = np.where(frame["baseline_kind"] == "peer", new_seller, rules)
+    frame["threshold"] = np.maximum(legal, NOISE_FACTOR * frame["noise"].fillna(0.0).to_numpy())
+    frame["over"] = frame["adjusted"] > frame["threshold"]
+
+    frame = frame.sort_values(["listing_id", "day"], kind="stable").reset_index(drop=True)
+    change = (frame["over"] != frame["over"].shift()) | (frame["listing_id"] != frame["listing_id"].shift())
+    frame["run"] = change.cumsum()
+    over = frame[frame["over"]]
+    if over.empty:
+        return pd.DataFrame(columns=EPISODE_COLUMNS), frame
+    grouped = over.groupby("run", sort=True)
+    first = grouped.head(1).set_index("run")
+    last = grouped.tail(1).set_index("run")
+    second = grouped.nth(1).set_index("run") if len(over) else over
+    episodes = pd.DataFrame({
+        "listing_id": first["listing_id"],
+        "rule": first["rule"],
+        "baseline_kind": first["baseline_kind"],
+        "baseline": first["baseline"],
+        "first_violation_at": first["first_at"],
+        "confirmed_at": second["first_at"].reindex(first.index),
+        "last_violation_at": last["last_at"],
+        "n_days": grouped.size(),
+        "observed_unit_price": last["unit_price"],
+        "increase_pct": last["increase"] * 100.0,
+        "adjusted_increase_pct": last["adjusted"] * 100.0,
+        "peak_increase_pct": grouped["adjusted"].max() * 100.0,
+        "market_pct": (last["market"] - 1.0) * 100.0,
+    })
+    episodes = episodes[episodes["n_days"] >= MIN_DAYS].copy()
+    episodes["severity"] = [severity(p) for p in episodes["peak_increase_pct"]]
+    listing_last = last_day.reindex(episodes["listing_id"]).to_numpy()
+    episodes["ongoing"] = last["day"].reindex(episodes.index).to_numpy() == listing_last
+    if "snapshot_sha256" in over:
+        evidence = grouped["snapshot_sha256"].agg(lambda s: [x for x in s.dropna().unique()[-5:]])
+        episodes["evidence"] = evidence.reindex(episodes.index)
+    else:
+        episodes["evidence"] = [[] for _ in range(len(episodes))]
+    return episodes.reset_index(drop=True)[EPISODE_COLUMNS], frame

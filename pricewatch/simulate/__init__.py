@@ -1,0 +1,1 @@
+"""Simulation: a seeded market scenario with ground truth (``scenario``)."""
