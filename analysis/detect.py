@@ -62,7 +62,7 @@ def coverage(meta: pd.DataFrame, emergencies: pd.DataFrame) -> pd.DataFrame:
 def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.DataFrame,
            presets: dict[str, Preset], monitor_uncovered: bool = True) -> Detection:
     daily = daily_series(observations)
-    meta = listing_meta(observations, listings)
+    meta = listing_meta(observations, listings.rename_axis("listing_id"))
     cover = coverage(meta, emergencies) if not emergencies.empty else pd.DataFrame(
         columns=["emergency_id", "start", "end", "rule", "baseline_date", "t0"])
 
@@ -105,7 +105,7 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
 
     if monitor_uncovered:
         uncovered = daily[~daily["listing_id"].isin(cover.index)]
-        shifts = monitor(uncovered) if not uncovered.empty else pd.DataFrame()
+        shifts = monitor(uncovered, listings=meta) if not uncovered.empty else pd.DataFrame()
         if not shifts.empty:
             last = uncovered.sort_values("day").groupby("listing_id").tail(1).set_index("listing_id")
             mon = pd.DataFrame({

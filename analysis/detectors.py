@@ -67,11 +67,31 @@ def stl_level_shift(series: pd.Series, at: pd.Timestamp, min_pct: float = 25.0) 
     return confirmed, (np.exp(shift) - 1.0) * 100.0
 
 
-def monitor(daily: pd.DataFrame, screen_pct: float = 25.0) -> pd.DataFrame:
+def net_of_market(daily: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
+    """Divide each listing's daily unit price by its category's market level that day.
+
+    Market level = median over the category's listings (same currency and unit) of unit price / the listing's own
+    median, with at least five listings (else 1). A category that moves up together leaves its listings flat.
+    """
+    keys = ["category", "currency", "unit"]
+    frame = daily.merge(listings[keys], left_on="listing_id", right_index=True, how="left")
+    relative = frame["unit_price"] / frame.groupby("listing_id")["unit_price"].transform("median")
+    grouped = relative.groupby([frame[k] for k in keys] + [frame["day"]], dropna=False)
+    level = grouped.transform("median").where(grouped.transform("size") >= 5, 1.0)
+    out = daily.copy()
+    out["unit_price"] = daily["unit_price"].to_numpy() / level.clip(lower=1.0).fillna(1.0).to_numpy()
+    return out
+
+
+def monitor(daily: pd.DataFrame, screen_pct: float = 25.0, listings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Level-shift episodes for listings without an emergency (see module docstring).
 
-    Returns listing_id, first_violation_at (the candidate day), baseline (rolling median), shift_pct.
+    With ``listings`` (indexed by listing_id: category, currency, unit) prices are first taken net of market-wide
+    movement (:func:`net_of_market`). Returns listing_id, first_violation_at (the candidate day), baseline
+    (rolling median), shift_pct.
     """
+    if listings is not None:
+        daily = net_of_market(daily, listings)
     candidates = screen(daily, screen_pct=screen_pct)
     rows = []
     by_listing = {lid: g for lid, g in daily[daily["listing_id"].isin(candidates["listing_id"])].groupby("listing_id")}

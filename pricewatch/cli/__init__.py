@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "normalize": ("pricewatch.cli.normalize:normalize", "Read category and pack quantity from product titles."),
     "history": ("pricewatch.cli.history:history", "Price history per observation or per day, as a table, CSV or Parquet."),
     "db": ("pricewatch.cli.db:db", "Database schema: upgrade, current revision."),
+    "emergency": ("pricewatch.cli.emergency:emergency", "Declare and list emergencies (they switch legal rules on)."),
+    "detect": ("pricewatch.cli.detect:detect", "Run the detectors over stored observations; open/update alerts."),
+    "alerts": ("pricewatch.cli.alerts:alerts", "Export or list alerts (one per listing and violation episode)."),
+    "evaluate": ("pricewatch.cli.evaluate:evaluate", "Score detection on a labelled scenario panel vs references."),
 }
 
 

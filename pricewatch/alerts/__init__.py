@@ -1,0 +1,1 @@
+"""Alerts: the store (open/update/close per violation episode) and exports."""

@@ -1,0 +1,1 @@
+"""Violation webhooks (Standard Webhooks): payloads, the transactional outbox."""

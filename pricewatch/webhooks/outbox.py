@@ -1,0 +1,55 @@
+"""The webhook outbox: events written in the same transaction as the change that causes them.
+
+``enqueue_alert_event(session, alert, event_type)`` adds one ``webhook_delivery`` row per enabled endpoint of the
+alert's platform that subscribes to ``event_type``. It does not commit: the caller's transaction carries both the
+alert change and its events, so an event can never be lost between the two. Each event gets its own ``event_id``
+(the ``webhook-id`` header), kept across retries. Endpoints are looked up once per session and platform.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pricewatch.store.models import Alert, Listing, WebhookDelivery, WebhookEndpoint, utcnow
+from pricewatch.webhooks.payload import violation_payload
+
+_CACHE_KEY = "pricewatch.webhook_endpoints"
+
+
+def _endpoints(session: Session, platform_id: int) -> list[WebhookEndpoint]:
+    cache = session.info.setdefault(_CACHE_KEY, {})
+    if "all" not in cache:
+        rows = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))).all()
+        cache["all"] = rows
+    return [e for e in cache["all"] if e.platform_id in (platform_id, None)]
+
+
+def new_event_id() -> str:
+    return "msg_" + uuid.uuid4().hex
+
+
+def enqueue_event(session: Session, endpoints: list[WebhookEndpoint], event_type: str, payload: dict) -> int:
+    """Add one outbox row per endpoint subscribed to ``event_type``; returns how many."""
+    now = utcnow()
+    count = 0
+    for endpoint in endpoints:
+        if endpoint.events and event_type not in endpoint.events:
+            continue
+        session.add(WebhookDelivery(event_id=new_event_id(), endpoint_id=endpoint.id, event_type=event_type,
+                                    payload=payload, status="pending", attempts=0,
+                                    next_attempt_at=now - timedelta(seconds=1), created_at=now))
+        count += 1
+    return count
+
+
+def enqueue_alert_event(session: Session, alert: Alert, event_type: str) -> int:
+    """Write the outbox rows for a change of ``alert`` (flushed, with an id) in the caller's transaction."""
+    listing = alert.listing if alert.listing is not None else session.get(Listing, alert.listing_id)
+    endpoints = _endpoints(session, listing.platform_id)
+    if not endpoints:
+        return 0  # nothing subscribed: no payload to build
+    return enqueue_event(session, endpoints, event_type, violation_payload(session, alert, event_type))
