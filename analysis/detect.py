@@ -94,8 +94,8 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
         targets.loc[need_peer, "n_days"] = np.nan
         targets.loc[need_peer, "n_obs"] = filled["n_obs"]
         targets.loc[need_peer, "noise"] = 0.0
-    targets["end"] = targets["end"] + pd.to_timedelta(targets["rule"].map(
-        {k: p.tail_days for k, p in presets.items()}).fillna(0), unit="D")
+    tail = targets["rule"].map({k: p.tail_days for k, p in presets.items()}).fillna(0).astype("float64")
+    targets["end"] = pd.to_datetime(targets["end"], utc=True) + pd.to_timedelta(tail.to_numpy(), unit="D")
 
     episodes, _days = evaluate(daily, targets, presets, index)
     provenance = targets[["emergency_id", "method", "window_start", "window_end", "n_obs", "start"]].rename(

@@ -190,7 +190,7 @@ def build_scenario(n_listings: int = 1500, days: int = 80, emergency_day: int = 
         return beh == name
 
     m = sel("promotion")
-    weekday = (pd.Timestamp(start).dayofweek + day) % 7
+    weekday = (pd.Timestamp(start).day_of_week + day) % 7
     mult[m & (weekday >= 5)] *= 0.85
     fest = (rng.integers(5, days - 5, size=n))[li]
     mult[m & (day >= fest) & (day < fest + 4)] *= 0.75
