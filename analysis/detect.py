@@ -36,8 +36,13 @@ class Detection:
 def listing_meta(observations: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
     """Listings with the currency and unit of their latest priced observation."""
     priced = observations[observations["unit_price"].notna()].sort_values("observed_at")
-    last = priced.groupby("listing_id")[["currency", "quantity_unit"]].last().rename(columns={"quantity_unit": "unit"})
-    return listings.join(last, how="left")
+    columns = ["currency", "quantity_unit"] + (["quantity"] if "quantity" in priced else [])
+    last = priced.groupby("listing_id")[columns].last().rename(columns={"quantity_unit": "unit"})
+    meta = listings.join(last, how="left")
+    # size class: packs within a factor of two of each other (bulk packs sell cheaper per unit)
+    quantity = meta["quantity"] if "quantity" in meta else pd.Series(np.nan, index=meta.index)
+    meta["size_class"] = np.round(np.log2(quantity.where(quantity > 0))).fillna(-1).astype(int)
+    return meta
 
 
 def coverage(meta: pd.DataFrame, emergencies: pd.DataFrame) -> pd.DataFrame:
@@ -82,11 +87,17 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
     targets = targets.join(own.set_index("listing_id")[["baseline", "method", "window_start", "window_end", "n_days",
                                                         "n_obs", "noise"]])
     targets["baseline_kind"] = np.where(targets["baseline"].notna(), "own", "peer")
-    peers = peer_baselines(index_base, meta) if len(index_base) else pd.DataFrame()
     need_peer = targets["baseline"].isna()
-    if need_peer.any() and not peers.empty:
-        filled = targets.loc[need_peer, ["category", "currency", "unit"]].reset_index().merge(
-            peers, on=["category", "currency", "unit"], how="left").set_index("listing_id")
+    if need_peer.any() and len(index_base):
+        # peers of the same size class first; the whole category where that class has too few listings
+        keys = ["category", "currency", "unit"]
+        sized = peer_baselines(index_base, meta, keys=(*keys, "size_class"))
+        broad = peer_baselines(index_base, meta)
+        wanted = targets.loc[need_peer, keys].join(meta["size_class"]).reset_index()
+        filled = wanted.merge(sized, on=[*keys, "size_class"], how="left").set_index("listing_id")
+        fallback = wanted.merge(broad, on=keys, how="left").set_index("listing_id")
+        filled = filled.combine_first(fallback) if len(filled) else fallback
+        filled = filled.reindex(targets.index[need_peer])
         targets.loc[need_peer, "baseline"] = filled["peer_baseline"]
         targets.loc[need_peer, "method"] = "peer_median_30d"
         targets.loc[need_peer, "window_start"] = filled["window_start"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -46,11 +46,11 @@ def test_foreign_keys_are_enforced(db):
 
 def test_times_come_back_aware_utc(db):
     with db.session() as s:
-        s.add(Platform(name="jd", created_at=datetime(2020, 1, 20, 10, tzinfo=timezone.utc).astimezone()))
+        s.add(Platform(name="jd", created_at=datetime(2020, 1, 20, 10, tzinfo=UTC).astimezone()))
         s.commit()
     with db.session() as s:
         created = s.scalar(select(Platform.created_at))
-    assert created == datetime(2020, 1, 20, 10, tzinfo=timezone.utc)
+    assert created == datetime(2020, 1, 20, 10, tzinfo=UTC)
     assert created.utcoffset().total_seconds() == 0
 
 

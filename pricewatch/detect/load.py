@@ -8,10 +8,10 @@ from sqlalchemy import select
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Listing, Platform, Seller
 
-OBS_SQL = ("SELECT listing_id, observed_at, price, unit_price, availability, currency, quantity_unit, snapshot_sha256 "
-           "FROM price_observation")
-OBS_COLUMNS = ["listing_id", "observed_at", "price", "unit_price", "availability", "currency", "quantity_unit",
-               "snapshot_sha256"]
+OBS_SQL = ("SELECT listing_id, observed_at, price, unit_price, availability, currency, quantity, quantity_unit, "
+           "snapshot_sha256 FROM price_observation")
+OBS_COLUMNS = ["listing_id", "observed_at", "price", "unit_price", "availability", "currency", "quantity",
+               "quantity_unit", "snapshot_sha256"]
 
 
 def load_observations(db: Database) -> pd.DataFrame:
@@ -28,7 +28,7 @@ def load_observations(db: Database) -> pd.DataFrame:
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], format="%Y-%m-%d %H:%M:%S.%f", utc=True)
     else:
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
-    for name in ("price", "unit_price"):
+    for name in ("price", "unit_price", "quantity"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
 
