@@ -34,11 +34,14 @@ class Detection:
 
 
 def listing_meta(observations: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
-    """Listings with the currency and unit of their latest priced observation."""
-    priced = observations[observations["unit_price"].notna()].sort_values("observed_at")
-    columns = ["currency", "quantity_unit"] + (["quantity"] if "quantity" in priced else [])
-    last = priced.groupby("listing_id")[columns].last().rename(columns={"quantity_unit": "unit"})
-    meta = listings.join(last, how="left")
+    """Listings with currency, unit (and quantity): given in ``listings``, or from the latest priced observation."""
+    if {"currency", "unit"} <= set(listings.columns):
+        meta = listings.copy()  # the caller already knows each listing's currency, unit (and quantity)
+    else:
+        priced = observations[observations["unit_price"].notna()].sort_values("observed_at")
+        columns = ["currency", "quantity_unit"] + (["quantity"] if "quantity" in priced else [])
+        last = priced.groupby("listing_id")[columns].last().rename(columns={"quantity_unit": "unit"})
+        meta = listings.join(last, how="left")
     # size class: packs within a factor of two of each other (bulk packs sell cheaper per unit)
     quantity = meta["quantity"] if "quantity" in meta else pd.Series(np.nan, index=meta.index)
     meta["size_class"] = np.round(np.log2(quantity.where(quantity > 0))).fillna(-1).astype(int)

@@ -75,7 +75,8 @@ def evaluate_panel(db: Database, *, n_listings: int = 1500, days: int = 80, seed
     episodes = detected.detection.episodes if detected.detection is not None else pd.DataFrame()
     from pricewatch.detect.load import load_listings
 
-    keys = load_listings(db)[["platform", "listing_key"]]
+    listing_table = load_listings(db)
+    keys = listing_table[["platform", "listing_key"]]
     if len(episodes):
         confirmed = episodes.join(keys, on="listing_id").groupby(["platform", "listing_key"])["confirmed_at"].min()
         truth = truth.join(confirmed.rename("confirmed_at"), on=["platform", "listing_id"])
@@ -103,9 +104,8 @@ def evaluate_panel(db: Database, *, n_listings: int = 1500, days: int = 80, seed
                                                              "ref")[1]
     # early-warning monitor, as if no emergency were declared: false alarms on clean series
     t = time.perf_counter()
-    meta = obs.sort_values("observed_at").groupby("key")[["currency", "quantity_unit"]].last().rename(
-        columns={"quantity_unit": "unit"})
-    meta["category"] = truth.assign(key=truth_key).set_index("key")["category"]
+    meta = listing_table[["category", "currency", "unit"]].set_index(
+        listing_table["platform"] + "/" + listing_table["listing_key"])
     shifts = monitor(daily, listings=meta)
     seconds["monitor"] = time.perf_counter() - t
     truth["monitor"] = truth_key.isin(shifts["listing_id"])

@@ -11,7 +11,7 @@ from analysis.detect import Detection, detect
 from analysis.explain import explain
 from analysis.presets import load_presets
 from pricewatch.alerts.store import SaveStats, save_episodes
-from pricewatch.detect.load import load_listings, load_observations
+from pricewatch.detect.load import load_evidence, load_listings, load_observations
 from pricewatch.emergency import emergencies_frame
 from pricewatch.store.engine import Database
 
@@ -46,7 +46,7 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
 
     t = time.perf_counter()
     presets = load_presets()
-    result = detect(observations, listings[["category", "region"]], emergencies, presets,
+    result = detect(observations, listings[["category", "region", "currency", "unit", "quantity"]], emergencies, presets,
                     monitor_uncovered=monitor_uncovered)
     episodes = result.episodes
     stats.seconds["detect"] = time.perf_counter() - t
@@ -56,9 +56,8 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
 
     t = time.perf_counter()
     if len(episodes):
-        meta = _listing_units(observations)
-        episodes = episodes.join(meta, on="listing_id")
-        episodes = episodes.join(listings[["category"]], on="listing_id")
+        episodes = episodes.join(listings[["category", "currency", "unit"]], on="listing_id")
+        episodes["evidence"] = _evidence(db, episodes)
         tz = db.settings.timezone
         episodes["explanation"] = [
             explain(row, presets.get(row["rule"]), currency=row["currency"], unit=row["unit"],
@@ -74,7 +73,18 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
     return stats
 
 
-def _listing_units(observations: pd.DataFrame) -> pd.DataFrame:
-    priced = observations[observations["unit_price"].notna()]
-    last = priced.sort_values("observed_at").groupby("listing_id")[["currency", "quantity_unit"]].last()
-    return last.rename(columns={"quantity_unit": "unit"})
+def _evidence(db: Database, episodes: pd.DataFrame) -> list[list[str]]:
+    """Up to five evidence hashes per episode: snapshots of pages seen during the violation, newest last."""
+    snaps = load_evidence(db, sorted(episodes["listing_id"].unique().tolist()))
+    if snaps.empty:
+        return [[] for _ in range(len(episodes))]
+    by_listing = {lid: g.sort_values("observed_at") for lid, g in snaps.groupby("listing_id")}
+    out = []
+    for lid, first, last in zip(episodes["listing_id"], episodes["first_violation_at"], episodes["last_violation_at"]):
+        g = by_listing.get(lid)
+        if g is None:
+            out.append([])
+            continue
+        during = g[(g["observed_at"] >= first.floor("s")) & (g["observed_at"] <= last.ceil("s"))]
+        out.append(list(dict.fromkeys(during["snapshot_sha256"]))[-5:])
+    return out

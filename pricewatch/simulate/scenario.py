@@ -96,14 +96,14 @@ class Scenario:
         """The observations as feed v1 rows (strings), ready for ``ingest_frame`` or a CSV file."""
         p = self.prices.merge(self.listings[["platform", "listing_id", "seller_id", "seller_name", "seller_license",
                                              "url", "region"]], on=["platform", "listing_id"], how="left")
-        price = p["price"].map(lambda v: "" if v != v else f"{v:.2f}")
+        price = p["price"].round(2).astype(str).where(p["price"].notna(), "")
         return pd.DataFrame({
             "platform": p["platform"], "listing_id": p["listing_id"],
             "observed_at": p["observed_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "price": price, "currency": p["currency"],
             "seller_id": p["seller_id"], "seller_name": p["seller_name"], "seller_license": p["seller_license"],
             "title": p["title"], "url": p["url"], "pack_size": p["pack_size"].fillna(""),
-            "shipping": p["shipping"].map(lambda v: f"{v:.2f}"), "availability": p["availability"],
+            "shipping": p["shipping"].round(2).astype(str), "availability": p["availability"],
             "region": p["region"],
         })
 
