@@ -63,7 +63,7 @@ def explain(episode: pd.Series | dict, preset: Preset | None, *, currency: str, 
     market = e.get("market_pct")
     if market is not None and not pd.isna(market) and category:
         text += f"; market index for {category} moved {float(market):+.0f}% in the same period"
-        if float(market) > 0:
+        if float(market) >= 3:
             text += f" (the increase net of the market is {float(e['adjusted_increase_pct']):+.0f}%)"
     text += ". Presumptive (prima facie): the seller may show cost increases."
     return text

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "detect": ("pricewatch.cli.detect:detect", "Run the detectors over stored observations; open/update alerts."),
     "alerts": ("pricewatch.cli.alerts:alerts", "Export or list alerts (one per listing and violation episode)."),
     "evaluate": ("pricewatch.cli.evaluate:evaluate", "Score detection on a labelled scenario panel vs references."),
+    "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 
 
