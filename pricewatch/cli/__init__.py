@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "detect": ("pricewatch.cli.detect:detect", "Run the detectors over stored observations; open/update alerts."),
     "alerts": ("pricewatch.cli.alerts:alerts", "Export or list alerts (one per listing and violation episode)."),
     "evaluate": ("pricewatch.cli.evaluate:evaluate", "Score detection on a labelled scenario panel vs references."),
+    "webhooks": ("pricewatch.cli.webhooks:webhooks", "Webhook endpoints, deliveries, dispatch and replay."),
+    "keys": ("pricewatch.cli.keys:keys", "API keys (admin, regulator, analyst, platform)."),
+    "platforms": ("pricewatch.cli.compliance:platforms", "Platforms and their pledges (delisting deadlines)."),
+    "compliance": ("pricewatch.cli.compliance:compliance", "Pledge compliance per platform."),
+    "serve": ("pricewatch.cli.serve:serve", "Serve the HTTP API (platforms, regulators, analysts)."),
     "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 

@@ -2,12 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:04:10.563033
+Create Date: 2026-11-28 18:45:21.191060
 """
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import pricewatch.store.models
+
 
 revision = '0001'
 down_revision = None
@@ -189,6 +189,7 @@ def upgrade() -> None:
     sa.Column('created_at', pricewatch.store.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', pricewatch.store.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('locked_until', pricewatch.store.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_webhook_delivery_endpoint_id_webhook_endpoint')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_delivery')),
     sa.UniqueConstraint('event_id', 'endpoint_id', name=op.f('uq_webhook_delivery_event_id'))

@@ -1,0 +1,44 @@
+"""``pricewatch keys``."""
+
+import click
+from sqlalchemy import select
+
+from pricewatch.config import load_settings
+from pricewatch.keys import ROLES, create_key, revoke_key
+from pricewatch.store import open_database
+from pricewatch.store.models import ApiKey, Platform
+
+
+@click.group()
+def keys() -> None:
+    """API keys for the HTTP API (bearer tokens; stored hashed)."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--platform", help="For platform keys: the platform they act for.")
+@click.option("--name", help="A note: who holds the key.")
+def keys_create(role: str, platform: str | None, name: str | None) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    key_id, key = create_key(open_database(load_settings()), role=role, platform=platform, name=name)
+    click.echo(f"key {key_id} ({role}{' for ' + platform if platform else ''}): {key}")
+    click.echo("store it now: it cannot be shown again")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (prefix, role, platform; never the key)."""
+    db = open_database(load_settings())
+    with db.session() as s:
+        rows = s.execute(select(ApiKey, Platform.name).outerjoin(Platform, Platform.id == ApiKey.platform_id)).all()
+    for k, platform in rows:
+        state = "revoked" if k.revoked_at else "active"
+        click.echo(f"{k.id:>3} pw_{k.prefix}_…  {k.role:<9} {platform or '-':<10} {state:<8} {k.name or ''}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key."""
+    revoke_key(open_database(load_settings()), key_id)
+    click.echo(f"key {key_id} revoked")
