@@ -35,9 +35,10 @@ SCHEDULE = [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), t
 GIVE_UP_AFTER = timedelta(days=3)
 
 
-def next_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+def next_delay(attempts: int, schedule: list[timedelta] | None = None, rng: random.Random | None = None) -> timedelta:
     """Delay before retry number ``attempts`` (1-based), with ±20 % jitter."""
-    base = SCHEDULE[min(attempts - 1, len(SCHEDULE) - 1)]
+    schedule = schedule or SCHEDULE
+    base = schedule[min(attempts - 1, len(schedule) - 1)]
     return base * (rng or random).uniform(0.8, 1.2)
 
 
@@ -133,7 +134,8 @@ async def _send_all(jobs: list[_Job], *, concurrency: int, timeout: float) -> li
 
 
 def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str | None]],
-           stats: DispatchStats, now: datetime | None = None) -> None:
+           stats: DispatchStats, now: datetime | None = None, schedule: list[timedelta] | None = None,
+           give_up_after: timedelta = GIVE_UP_AFTER) -> None:
     """Write outcomes in one transaction (delivered / retry / dead / endpoint disabled)."""
     now = now or utcnow()
     delivered, gone, retry, dead = [], set(), [], []
@@ -148,8 +150,8 @@ def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str |
             dead.append({"i": job.id, "st": status, "err": "410 Gone: endpoint disabled", "n": job.attempts + 1})
         else:
             attempts = job.attempts + 1
-            due = now + next_delay(attempts)
-            if due - job.created_at > GIVE_UP_AFTER:
+            due = now + next_delay(attempts, schedule)
+            if due - job.created_at > give_up_after:
                 dead.append({"i": job.id, "st": status, "err": error, "n": attempts})
             else:
                 retry.append({"i": job.id, "st": status, "err": error, "n": attempts, "due": due})
@@ -193,8 +195,11 @@ def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str |
 
 
 def dispatch(db: Database, *, concurrency: int = 50, timeout: float = 10.0, batch: int = 2000,
-             lease: timedelta = timedelta(seconds=60), max_rounds: int | None = None) -> DispatchStats:
-    """Send everything due now, round after round, until nothing is due (or ``max_rounds``)."""
+             lease: timedelta = timedelta(seconds=60), max_rounds: int | None = None,
+             schedule: list[timedelta] | None = None, give_up_after: timedelta = GIVE_UP_AFTER) -> DispatchStats:
+    """Send everything due now, round after round, until nothing is due (or ``max_rounds``).
+
+    ``schedule``/``give_up_after`` override the retry schedule (tests, or ``[webhooks] retry_seconds``)."""
     stats = DispatchStats()
     rounds = 0
     while max_rounds is None or rounds < max_rounds:
@@ -202,7 +207,7 @@ def dispatch(db: Database, *, concurrency: int = 50, timeout: float = 10.0, batc
         if not jobs:
             break
         results = asyncio.run(_send_all(jobs, concurrency=concurrency, timeout=timeout))
-        record(db, jobs, results, stats)
+        record(db, jobs, results, stats, schedule=schedule, give_up_after=give_up_after)
         rounds += 1
     return stats
 
