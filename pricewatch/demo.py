@@ -5,15 +5,22 @@ emergency declared half-way → platform feed files (feed v1, gzip CSV, one per 
 ``emergency add`` (CN under cn-samr-2020, US-CA under us-ca-pc396) → ``detect`` → ``alerts export``. The summary
 compares what was flagged with the scenario's ground truth. The database stays behind for ``pricewatch history``.
 
-Not yet part of the demo: crawling the demo storefronts, signed webhooks and the platforms' answers, the digest
-(see the open issues on collection, enforcement and the running service).
+Then the enforcement loop: each platform's pledge is recorded, a demo platform receiver on 127.0.0.1 gets signed
+webhooks (verified with the ``standardwebhooks`` library), answers through the HTTP API (delists most violations,
+disputes some, ignores a few), sellers with the same licence are flagged on the other platforms, a later feed shows
+two delisted listings still selling and the re-check reopens them, and the pledge-compliance report is printed.
+
+Not yet part of the demo: crawling demo storefronts and the daily digest (see the open issues on collection and
+the running service).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -23,10 +30,16 @@ from analysis.market import movement
 from pricewatch.alerts.export import alerts_frame, export_alerts
 from pricewatch.detect import run_detection
 from pricewatch.emergency import add_emergency
-from pricewatch.ingest import IngestStats, ingest_files
+from pricewatch.enforcement.compliance import compliance, set_pledge
+from pricewatch.enforcement.recheck import recheck
+from pricewatch.ingest import IngestStats, ingest_files, ingest_frame
+from pricewatch.keys import create_key
+from pricewatch.simulate.platform import DemoPlatforms
 from pricewatch.simulate.scenario import build_scenario
 from pricewatch.store.engine import Database
-from pricewatch.store.models import Emergency
+from pricewatch.store.models import Alert, Emergency, Listing, Platform, WebhookEndpoint, utcnow
+from pricewatch.webhooks.dispatch import dispatch
+from pricewatch.webhooks.endpoints import add_endpoint
 
 
 @dataclass
@@ -36,13 +49,16 @@ class DemoResult:
     seconds: float
 
 
+PLEDGES = {"jd": 24, "tmall": 24, "shopus": 48, "carefeed": 72}  # delisting deadlines (hours) in the pledges
+
+
 def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80, seed: int = 2020,
              say: Callable[[str], None] = print) -> DemoResult:
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     feeds = folder / "feeds"
     feeds.mkdir(exist_ok=True)
-    say(f"1/5 building a market of {listings} listings over {days} days (emergency on day {days // 2})")
+    say(f"1/7 building a market of {listings} listings over {days} days (emergency on day {days // 2})")
     sc = build_scenario(n_listings=listings, days=days, emergency_day=days // 2, seed=seed)
     feed = sc.feed()
     paths = []
@@ -50,24 +66,39 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         path = feeds / f"{platform}.csv.gz"
         rows.to_csv(path, index=False, compression="gzip")
         paths.append(path)
-    say(f"2/5 ingesting {len(feed):,} observations from {len(paths)} platform feeds")
+    say(f"2/7 ingesting {len(feed):,} observations from {len(paths)} platform feeds")
     stats: IngestStats = ingest_files(db, paths, source="demo-feed")
     say(f"    {stats.summary()}")
 
-    with db.session() as s:
-        known = {(e.name, e.jurisdiction) for e in s.scalars(select(Emergency))}
-    for e in sc.emergency:
-        if (e["name"], e["jurisdiction"]) not in known:
-            add_emergency(db, name=e["name"], jurisdiction=e["jurisdiction"], start=e["start"].to_pydatetime(),
-                          rules=e["rules"])
-    say("3/5 emergencies declared: " + "; ".join(f"{e['jurisdiction']} from {e['start']:%Y-%m-%d} under {e['rules']}"
-                                                 for e in sc.emergency))
-    say("4/5 detecting")
-    detected = run_detection(db)
-    say(f"    {detected.summary()}")
+    with DemoPlatforms() as platforms, serve_api(db) as api:
+        keys = _connect_platforms(db, platforms)
+        say(f"3/7 platforms connected: pledges {PLEDGES} (hours to delist), signed webhooks to a demo platform "
+            f"receiver at 127.0.0.1:{platforms.port}, API at {api}")
+        with db.session() as s:
+            known = {(e.name, e.jurisdiction) for e in s.scalars(select(Emergency))}
+        for e in sc.emergency:
+            if (e["name"], e["jurisdiction"]) not in known:
+                add_emergency(db, name=e["name"], jurisdiction=e["jurisdiction"], start=e["start"].to_pydatetime(),
+                              rules=e["rules"])
+        say("4/7 emergencies declared: " + "; ".join(
+            f"{e['jurisdiction']} from {e['start']:%Y-%m-%d} under {e['rules']}" for e in sc.emergency))
+        say("5/7 detecting")
+        detected = run_detection(db)
+        say(f"    {detected.summary()}")
+        say("6/7 delivering violations; the demo platform answers through the API")
+        sent = dispatch(db)
+        answers = platforms.answer_violations(api, keys, set())
+        sent2 = dispatch(db)  # the answers' violation.updated and seller.flagged events
+        say(f"    {sent.delivered + sent2.delivered:,} webhooks delivered (signatures verified by the receiver: "
+            f"{platforms.rejected} rejected); answers: " + ", ".join(f"{k} {v}" for k, v in sorted(answers.items())))
+        relisted = _still_selling(db, sc)
+        checked = recheck(db)
+        dispatch(db)
+        say(f"7/7 re-check of delisted listings: {checked.checked} checked, {checked.relisted} still selling "
+            f"(reopened{'; the next feed showed them in stock' if relisted else ''})")
+        received = platforms.by_type()
     alerts_csv = folder / "alerts.csv"
-    n = export_alerts(db, alerts_csv, "csv")
-    say(f"5/5 exported {n:,} alerts to {alerts_csv}")
+    export_alerts(db, alerts_csv, "csv")
 
     alerts = alerts_frame(db)
     truth = sc.truth
@@ -95,6 +126,18 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         if len(moved):
             lines.append("market movement since the declaration (category index, not gouging): " + ", ".join(
                 f"{r.category} ({r.currency}) {r.change_pct:+.0f}%" for r in moved.itertuples(index=False)))
+    lines.append("webhooks received by the demo platforms: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(received.items())))
+    # accelerated time: report compliance as it will stand three days on, when every pledge deadline has passed
+    report = compliance(db, now=utcnow() + timedelta(days=3))
+    lines.append("pledge compliance three days on (accelerated time):")
+    lines.append(f"  {'platform':<10}{'deadline':>9}{'notified':>9}{'answered':>9}{'in time':>8}{'delisted':>9}"
+                 f"{'disputed':>9}{'overdue':>8}{'relisted':>9}")
+    for r in report.itertuples(index=False):
+        in_time = "-" if r.answered_in_time is None or r.answered_in_time != r.answered_in_time else int(r.answered_in_time)
+        lines.append(f"  {r.platform:<10}{(str(r.deadline_hours) + 'h') if r.deadline_hours else '-':>9}"
+                     f"{r.notified:>9}{r.answered:>9}{in_time!s:>8}{r.delisted:>9}{r.disputed:>9}{r.overdue:>8}"
+                     f"{r.relistings_caught:>9}")
     if len(alerts):
         lines.append("most severe:")
         for a in alerts.head(3).itertuples(index=False):
@@ -104,3 +147,65 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     seconds = time.perf_counter() - started
     lines.append(f"demo finished in {seconds:.0f}s")
     return DemoResult(summary="\n".join(lines), alerts_csv=alerts_csv, seconds=seconds)
+
+
+@contextmanager
+def serve_api(db: Database) -> Iterator[str]:
+    """The HTTP API on a free port of 127.0.0.1, in a thread, for the demo platform to answer through."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from pricewatch.api import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started and time.time() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def _connect_platforms(db: Database, platforms: DemoPlatforms) -> dict[str, str]:
+    """Pledges, webhook endpoints to the demo receiver (earlier demo runs' endpoints are retired) and API keys."""
+    # the demo's own receiver is on 127.0.0.1: allow it explicitly, as a deployment would in pricewatch.toml
+    db.settings.raw.setdefault("webhooks", {}).setdefault("allow_private", [])
+    if "127.0.0.1" not in db.settings.raw["webhooks"]["allow_private"]:
+        db.settings.raw["webhooks"]["allow_private"].append("127.0.0.1")
+    with db.session() as s:
+        for endpoint in s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.url.like("%/demo-platform/%"))):
+            endpoint.enabled = False
+            endpoint.disabled_reason = "replaced by a later demo run"
+        s.commit()
+    keys = {}
+    for name, hours in PLEDGES.items():
+        set_pledge(db, name, deadline_hours=hours, signed_on=date(2020, 1, 21))
+        _endpoint, secret = add_endpoint(db, platform=name, url=platforms.url(name), actor="demo")
+        platforms.secrets[name] = secret
+        keys[name] = create_key(db, role="platform", platform=name, name="demo platform")[1]
+    return keys
+
+
+def _still_selling(db: Database, sc) -> int:  # noqa: ANN001
+    """The platforms' next feed: two listings answered 'delisted' are in fact still for sale."""
+    with db.session() as s:
+        rows = s.execute(select(Platform.name, Listing.listing_key).join(Listing, Listing.platform_id == Platform.id)
+                         .join(Alert, Alert.listing_id == Listing.id).where(Alert.status == "delisted")
+                         .order_by(Alert.id).limit(2)).all()
+    if not rows:
+        return 0
+    now = utcnow()
+    frame = pd.DataFrame([{"platform": p, "listing_id": k, "observed_at": now.isoformat(), "price": "99.00",
+                           "currency": "CNY" if p in ("jd", "tmall") else "USD", "availability": "in_stock"}
+                          for p, k in rows])
+    ingest_frame(db, frame, source="demo-next-feed")
+    return len(rows)

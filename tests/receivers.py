@@ -12,6 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks import Webhook
 
 
+class _Server(ThreadingHTTPServer):
+    # the default listen backlog (5) drops connections when a dispatcher opens 50 at once
+    request_queue_size = 256
+
+
 class Receiver:
     """``behave(n)`` (n = 1-based request count) returns (status, delay seconds) for each request."""
 
@@ -64,7 +69,7 @@ class Receiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
