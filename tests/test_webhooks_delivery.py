@@ -181,21 +181,29 @@ def test_connection_refused_then_recovery(wdb):
 
 def test_killed_dispatcher_is_restarted_and_nothing_is_lost(wdb, workdir, database_url):
     ids = make_alerts(wdb, 60)
-    with Receiver([], lambda n: (200, 0.1)) as r:
+    # flaky and slow: the first requests fail with 500, the rest take 0.1 s
+    with Receiver([], lambda n: (500, 0.0) if n <= 6 else (200, 0.1)) as r:
         _, secret = add_endpoint(wdb, platform="jd", url=r.url)
         r.secrets.append(secret)
         emit(wdb, ids)
         env = dict(os.environ, PRICEWATCH_DATABASE_URL=database_url)
         cmd = [sys.executable, "-m", "pricewatch", "webhooks", "dispatch", "--concurrency", "4", "--lease-seconds", "2"]
+        with wdb.session() as s:  # compress the retry schedule's first step so the restart finds the 500s due
+            s.execute(update(WebhookDelivery).values(created_at=utcnow()))
+            s.commit()
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 30
-        while r.requests < 10 and time.time() < deadline:
+        while len(r.events) < 8 and time.time() < deadline:
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)  # dies mid-batch: some sent, none recorded
         proc.wait()
         assert 0 < len(r.events) < 60
         assert statuses(wdb).get("delivered", 0) < 60
         time.sleep(2.2)  # the dead dispatcher's lease expires
+        with wdb.session() as s:  # time passes: the failed ones (5 s back-off) are due again
+            s.execute(update(WebhookDelivery).where(WebhookDelivery.status == "failed")
+                      .values(next_attempt_at=utcnow()))
+            s.commit()
         done = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
     assert statuses(wdb) == {"delivered": 60}
