@@ -105,7 +105,7 @@ class Scenario:
             "title": p["title"], "url": p["url"], "pack_size": p["pack_size"].fillna(""),
             "shipping": p["shipping"].round(2).astype(str), "availability": p["availability"],
             "region": p["region"],
-        })
+        }).fillna("")  # feed v1 is text: a missing optional value is an empty field
 
 
 def _title(template: str, pack: float, unit: str) -> tuple[str, float]:
@@ -192,7 +192,7 @@ def build_scenario(n_listings: int = 1500, days: int = 80, emergency_day: int = 
     m = sel("promotion")
     weekday = (pd.Timestamp(start).day_of_week + day) % 7
     mult[m & (weekday >= 5)] *= 0.85
-    fest = (rng.integers(5, days - 5, size=n))[li]
+    fest = (rng.integers(min(5, days - 1), max(6, days - 5), size=n))[li]
     mult[m & (day >= fest) & (day < fest + 4)] *= 0.75
     m = sel("price_drop")
     mult[m & (day >= on - 10)] *= 0.8
@@ -205,13 +205,13 @@ def build_scenario(n_listings: int = 1500, days: int = 80, emergency_day: int = 
     cat_onset = e + 5
     mult[m & (day >= cat_onset)] *= 1.3
     m = sel("glitch")
-    glitch_at = rng.integers(5, days - 5, size=n)[li]
+    glitch_at = rng.integers(min(5, days - 1), max(6, days - 5), size=n)[li]
     first_obs = np.r_[True, (li[1:] != li[:-1]) | (day[1:] != day[:-1])]
     mult[m & (day == glitch_at) & first_obs] *= 10.0
     m = sel("decimal_typo")
     mult[m & (day == glitch_at) & first_obs] *= 0.01
     m = sel("gaps")
-    gap_a = rng.integers(5, days - 15, size=n)[li]
+    gap_a = rng.integers(min(5, days - 1), max(6, days - 15), size=n)[li]
     keep[m & (((day >= gap_a) & (day < gap_a + 5)) | ((day >= gap_a + 9) & (day < gap_a + 13)))] = False
     m = sel("delisted")
     keep[m & (day >= on)] = False
