@@ -23,6 +23,7 @@ from pricewatch.normalize import resolve_quantities, unit_prices
 from pricewatch.store.engine import Database
 
 DEFAULT_SOURCE = "feed"
+COMMIT_ROWS = 400_000
 
 
 @dataclass
@@ -115,18 +116,20 @@ class Ingestor:
             prepared.columns = writer.observation_columns(valid)
         return prepared
 
-    def store(self, prepared: Prepared, *, file: str | None = None) -> IngestStats:
-        """Write a prepared chunk in one transaction."""
+    def store(self, prepared: Prepared, *, file: str | None = None, conn=None) -> IngestStats:  # noqa: ANN001
+        """Write a prepared chunk: in ``conn``'s open transaction when given, else in a transaction of its own."""
+        if conn is None:
+            with self.db.engine.begin() as own:
+                return self.store(prepared, file=file, conn=own)
         stats = IngestStats(rows=prepared.rows, rejected=len(prepared.rejected))
         new_before = self.cache.new_listings
         valid = prepared.valid
-        with self.db.engine.begin() as conn:
-            if not valid.empty:
-                inserted = self._store(conn, prepared)
-                stats.accepted = inserted
-                stats.duplicate = len(valid) - inserted
-                stats.unnormalised = int(valid["quantity"].isna().sum())
-            writer.quarantine(conn, prepared.rejected, source=self.source, file=file)
+        if not valid.empty:
+            inserted = self._store(conn, prepared)
+            stats.accepted = inserted
+            stats.duplicate = len(valid) - inserted
+            stats.unnormalised = int(valid["quantity"].isna().sum())
+        writer.quarantine(conn, prepared.rejected, source=self.source, file=file)
         stats.new_listings = self.cache.new_listings - new_before
         return stats
 
@@ -192,14 +195,26 @@ class Ingestor:
                 except StopIteration:
                     return None
 
+            # One transaction per COMMIT_ROWS rows rather than per chunk: fewer commits (and WAL checkpoints) on
+            # a big file, while a break still keeps everything committed before it.
+            conn = self.db.engine.connect()
+            transaction = conn.begin()
+            pending_rows = 0
             try:
                 pending = pool.submit(ahead)
                 while (prepared := pending.result()) is not None:
                     pending = pool.submit(ahead)
-                    stats.add(self.store(prepared, file=str(path)))
+                    stats.add(self.store(prepared, file=str(path), conn=conn))
+                    pending_rows += prepared.rows
+                    if pending_rows >= COMMIT_ROWS:
+                        transaction.commit()
+                        transaction = conn.begin()
+                        pending_rows = 0
             except FeedError as exc:
                 stats.errors.append(str(exc))
             finally:
+                transaction.commit()
+                conn.close()
                 self.finish()
         return stats
 
