@@ -142,7 +142,7 @@ def upsert_listings(conn: Connection, rows: pd.DataFrame, cache: ListingCache) -
             "first_seen_at": least(func.coalesce(Listing.first_seen_at, ex.first_seen_at), ex.first_seen_at),
             "last_seen_at": greatest(func.coalesce(Listing.last_seen_at, ex.last_seen_at), ex.last_seen_at),
         },
-    ).returning(Listing.id, Listing.platform_id, Listing.listing_key, Listing.first_seen_at)
+    )
     columns = {a: nullable(sub[a]) for a in LISTING_ATTRS}
     params = []
     for i, (p, k, f, la) in enumerate(zip(sub["platform_id"].tolist(), sub["listing_key"].tolist(),
@@ -158,8 +158,17 @@ def upsert_listings(conn: Connection, rows: pd.DataFrame, cache: ListingCache) -
             unknown.setdefault(p, []).append(k)
     for p, ks in unknown.items():
         cache.new_listings += len(ks) - len(existing_listing_keys(conn, p, ks))
-    for lid, pid, key, _first in conn.execute(stmt, params):
-        cache.listings[(pid, key)] = lid
+    # a plain executemany (no RETURNING: that would process every row in Python), then the ids in one pass
+    conn.execute(stmt, params)
+    by_platform: dict[int, list[str]] = {}
+    for p, k in (keys[i] for i in todo):
+        by_platform.setdefault(p, []).append(k)
+    for p, ks in by_platform.items():
+        for start in range(0, len(ks), 5000):
+            part = ks[start:start + 5000]
+            for lid, key in conn.execute(select(Listing.id, Listing.listing_key)
+                                         .where(Listing.platform_id == p, Listing.listing_key.in_(part))):
+                cache.listings[(p, key)] = lid
     for i in todo:
         cache.listing_attrs[keys[i]] = attrs[i]
 
