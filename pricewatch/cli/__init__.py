@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "platforms": ("pricewatch.cli.compliance:platforms", "Platforms and their pledges (delisting deadlines)."),
     "compliance": ("pricewatch.cli.compliance:compliance", "Pledge compliance per platform."),
     "serve": ("pricewatch.cli.serve:serve", "Serve the HTTP API (platforms, regulators, analysts)."),
+    "digest": ("pricewatch.cli.digest:digest", "Write (and e-mail) the regulators' daily digest: HTML + CSV."),
     "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 

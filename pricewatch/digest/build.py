@@ -1,0 +1,174 @@
+"""The regulators' daily digest: one self-contained HTML file (inline PNG charts) and a CSV of the same alerts.
+
+For day D (a calendar day in the display zone): headline counts — alerts new on D, continuing from before D, closed
+on D — by category and platform; the active alerts ranked by severity and increase, each with its price chart,
+baseline and current unit price, increase, rule, explanation and evidence hashes; market movement per category with
+the price-index chart; pledge compliance per platform; what changed since the day before. English or Chinese
+(``[display] language``). Single column, max 640 px wide: it reads on a phone mail client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from analysis.detect import detect
+from analysis.explain import money, per_unit
+from analysis.market import movement
+from analysis.presets import load_presets
+from pricewatch.alerts.export import COLUMNS, SEVERITY_ORDER
+from pricewatch.detect.load import load_listings, load_observations
+from pricewatch.digest.charts import index_chart, price_chart
+from pricewatch.emergency import emergencies_frame
+from pricewatch.enforcement.compliance import compliance
+from pricewatch.store.engine import Database
+from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
+
+ACTIVE = ("open", "notified", "acknowledged", "delisted", "disputed", "verified")
+TEMPLATES = Path(__file__).parent
+LABELS = {
+    "en": {"title": "pricewatch daily digest", "new": "new", "continuing": "continuing", "closed": "closed",
+           "alerts": "Alerts, most severe first", "by_category": "By category", "by_platform": "By platform",
+           "market": "Market movement (category price index)", "compliance": "Pledge compliance",
+           "changes": "Since yesterday", "baseline": "baseline", "now": "now", "rule": "rule",
+           "evidence": "evidence", "none": "No active alerts.", "more": "more alerts in the attached CSV",
+           "platform": "platform", "notified": "notified", "answered": "answered", "in_time": "in time",
+           "delisted": "delisted", "disputed": "disputed", "overdue": "overdue", "relisted": "re-listings",
+           "category": "category", "change": "change", "prima_facie": "All alerts are presumptive (prima facie); "
+           "sellers may show cost increases.", "times": "Times in"},
+    "zh": {"title": "pricewatch 每日价格监测简报", "new": "新增", "continuing": "持续", "closed": "已结束",
+           "alerts": "预警（按严重程度排序）", "by_category": "按品类", "by_platform": "按平台",
+           "market": "市场价格变动（品类价格指数）", "compliance": "平台承诺履行情况", "changes": "与昨日相比",
+           "baseline": "基准价", "now": "现价", "rule": "规则", "evidence": "证据", "none": "当前无预警。",
+           "more": "条预警见附件 CSV", "platform": "平台", "notified": "已通知", "answered": "已答复",
+           "in_time": "按时", "delisted": "已下架", "disputed": "有异议", "overdue": "逾期", "relisted": "重新上架",
+           "category": "品类", "change": "变动", "prima_facie": "所有预警均为初步（表面证据）判断，经营者可提供成本上涨证明。",
+           "times": "时区"},
+}
+
+
+@dataclass
+class Digest:
+    day: date
+    html: str
+    csv: str
+    alerts: pd.DataFrame
+    counts: dict
+    html_path: Path | None = None
+    csv_path: Path | None = None
+
+
+def _window(day: date, tz: str) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
+    return start, start + timedelta(days=1)
+
+
+def _alerts(db: Database) -> pd.DataFrame:
+    stmt = (select(Alert, Platform.name, Listing.listing_key, Seller.seller_key, Listing.category, Listing.title,
+                   Emergency.start)
+            .join(Listing, Listing.id == Alert.listing_id).join(Platform, Platform.id == Listing.platform_id)
+            .outerjoin(Seller, Seller.id == Listing.seller_id).outerjoin(Emergency, Emergency.id == Alert.emergency_id))
+    with db.session() as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame([{
+        "alert_id": a.id, "listing_db_id": a.listing_id, "platform": p, "listing_id": key, "seller_id": seller,
+        "category": cat, "title": title, "rule": a.rule, "severity": a.severity, "status": a.status,
+        "first_violation_at": a.first_violation_at, "detected_at": a.detected_at, "closed_at": a.closed_at,
+        "baseline_unit_price": a.baseline_unit_price, "observed_unit_price": a.observed_unit_price, "unit": a.unit,
+        "increase_pct": a.increase_pct, "currency": a.currency, "explanation": a.explanation,
+        "evidence": a.evidence or [], "emergency_start": start,
+    } for a, p, key, seller, cat, title, start in rows])
+
+
+def _counts(alerts: pd.DataFrame, lo: datetime, hi: datetime) -> dict:
+    if alerts.empty:
+        return {"new": 0, "continuing": 0, "closed": 0}
+    detected = pd.to_datetime(alerts["detected_at"], utc=True)
+    closed = pd.to_datetime(alerts["closed_at"], utc=True)
+    new = (detected >= lo) & (detected < hi)
+    continuing = (detected < lo) & alerts["status"].isin(ACTIVE)
+    closed_today = (closed >= lo) & (closed < hi)
+    return {"new": int(new.sum()), "continuing": int(continuing.sum()), "closed": int(closed_today.sum())}
+
+
+def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20) -> Digest:
+    """Build the digest for ``day`` (default: today in the display zone)."""
+    tz = db.settings.timezone
+    day = day or datetime.now(ZoneInfo(tz)).date()
+    lo, hi = _window(day, tz)
+    lang = LABELS[db.settings.language]
+    alerts = _alerts(db)
+    counts = _counts(alerts, lo, hi)
+    yesterday = _counts(alerts, lo - timedelta(days=1), lo)
+
+    if alerts.empty:
+        shown = alerts
+    else:
+        detected = pd.to_datetime(alerts["detected_at"], utc=True)
+        closed = pd.to_datetime(alerts["closed_at"], utc=True)
+        relevant = (alerts["status"].isin(ACTIVE) & (detected < hi)) | ((closed >= lo) & (closed < hi))
+        shown = alerts[relevant].copy()
+        shown["_order"] = shown["severity"].map(SEVERITY_ORDER).fillna(9)
+        shown = shown.sort_values(["_order", "increase_pct"], ascending=[True, False]).drop(columns="_order")
+
+    observations = load_observations(db)
+    listings = load_listings(db)
+    emergencies = emergencies_frame(db)
+    cards = []
+    for i, a in enumerate(shown.head(max_charts).itertuples(index=False)):
+        obs = observations[(observations["listing_id"] == a.listing_db_id) & observations["unit_price"].notna()]
+        chart = price_chart(obs, a.baseline_unit_price, pd.Timestamp(a.emergency_start) if a.emergency_start else None,
+                            f"#{a.alert_id} {a.platform}/{a.listing_id}", f"{a.currency}/{a.unit}")
+        cards.append({"a": a, "chart": chart, "rank": i + 1,
+                      "baseline": money(a.baseline_unit_price, a.currency) if a.baseline_unit_price else "-",
+                      "now": money(a.observed_unit_price, a.currency) if a.observed_unit_price else "-",
+                      "per": per_unit(a.unit, a.category)})
+
+    market_rows, market_chart = [], None
+    if not observations.empty and not emergencies.empty:
+        detection = detect(observations, listings[["category", "region", "currency", "unit", "quantity"]],
+                           emergencies, load_presets(), monitor_uncovered=False)
+        if len(detection.index):
+            start = emergencies["start"].min()
+            moves = movement(detection.index, start)
+            market_rows = moves.sort_values("change_pct", ascending=False).to_dict("records")
+            market_chart = index_chart(detection.index[detection.index["day"] >= start - pd.Timedelta(days=30)],
+                                       start, "category index (1.0 = pre-emergency baseline)")
+    report = compliance(db)
+
+    by_category = shown.groupby("category").size().sort_values(ascending=False).to_dict() if len(shown) else {}
+    by_platform = shown.groupby("platform").size().sort_values(ascending=False).to_dict() if len(shown) else {}
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    html = env.get_template("digest.html.j2").render(
+        L=lang, lang=db.settings.language, day=day, tz=tz, counts=counts, yesterday=yesterday, cards=cards,
+        total=len(shown), by_category=by_category, by_platform=by_platform, market_rows=market_rows,
+        market_chart=market_chart, compliance=report.to_dict("records"),
+        generated=datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+    )
+    export = shown.copy()
+    if len(export):
+        for name in ("first_violation_at", "detected_at"):
+            export[name] = pd.to_datetime(export[name], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        export["increase_pct"] = export["increase_pct"].round(2)
+    csv = export.reindex(columns=COLUMNS).to_csv(index=False)
+    return Digest(day=day, html=html, csv=csv, alerts=shown, counts=counts)
+
+
+def write_digest(db: Database, digest: Digest, folder: Path | None = None) -> Digest:
+    """Write ``digest-YYYY-MM-DD.html`` and ``.csv`` into ``[digest] dir`` (default: ``digests`` beside the config)."""
+    if folder is None:
+        configured = db.settings.section("digest").get("dir", "digests")
+        base = db.settings.config_path.parent if db.settings.config_path else Path.cwd()
+        folder = Path(configured) if Path(configured).is_absolute() else base / configured
+    folder.mkdir(parents=True, exist_ok=True)
+    digest.html_path = folder / f"digest-{digest.day.isoformat()}.html"
+    digest.csv_path = folder / f"digest-{digest.day.isoformat()}.csv"
+    digest.html_path.write_text(digest.html, encoding="utf-8")
+    digest.csv_path.write_text(digest.csv, encoding="utf-8")
+    return digest
