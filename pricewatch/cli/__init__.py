@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compliance": ("pricewatch.cli.compliance:compliance", "Pledge compliance per platform."),
     "serve": ("pricewatch.cli.serve:serve", "Serve the HTTP API (platforms, regulators, analysts)."),
     "digest": ("pricewatch.cli.digest:digest", "Write (and e-mail) the regulators' daily digest: HTML + CSV."),
+    "run": ("pricewatch.cli.run:run", "Run the scheduled service (feeds, detect, webhooks, re-checks, digest)."),
+    "jobs": ("pricewatch.cli.jobs:jobs", "Scheduled jobs: last run, outcome, next run; run one now."),
     "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 

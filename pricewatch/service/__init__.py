@@ -1,0 +1,1 @@
+"""The long-running service (``pricewatch run``): scheduled jobs under a database lease."""

@@ -1,0 +1,91 @@
+"""The jobs the service runs. Each is a plain function ``job(db) -> str`` (a one-line summary), so any of them can
+also be run once by hand (``pricewatch jobs run NAME``).
+
+- ``pull_feeds``: download the feed v1 URLs in ``[feeds] urls`` and ingest them; runs ``detect`` when new rows
+  arrived ("detect after each collection");
+- ``detect``: all detectors over stored observations;
+- ``dispatch``: send what is due from the webhook outbox;
+- ``recheck``: delisted listings still selling are reopened;
+- ``digest``: write the daily digest, and e-mail it when ``[mail]`` is configured.
+
+Crawling storefronts on a schedule arrives with the collection work (spiders); until then collection is by feeds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from pricewatch.store.engine import Database
+
+
+def pull_feeds(db: Database) -> str:
+    from pricewatch.ingest import ingest_files
+
+    urls = db.settings.section("feeds").get("urls", [])
+    if not urls:
+        return "no [feeds] urls configured"
+    total_new = 0
+    parts = []
+    with tempfile.TemporaryDirectory(prefix="pricewatch-feeds-") as tmp, httpx.Client(timeout=60) as client:
+        for url in urls:
+            name = Path(urlsplit(url).path).name or "feed.csv"
+            path = Path(tmp) / name
+            with client.stream("GET", url) as response:
+                response.raise_for_status()
+                with path.open("wb") as out:
+                    for block in response.iter_bytes():
+                        out.write(block)
+            stats = ingest_files(db, [path], source=f"feed:{urlsplit(url).netloc}")
+            if stats.errors:
+                raise RuntimeError(f"{url}: {stats.errors[0]}")
+            total_new += stats.accepted
+            parts.append(f"{name} {stats.accepted} new/{stats.rows}")
+    summary = "pulled " + ", ".join(parts)
+    if total_new:
+        summary += "; " + detect(db)
+    return summary
+
+
+def detect(db: Database) -> str:
+    from pricewatch.detect import run_detection
+
+    return "detect: " + run_detection(db).summary()
+
+
+def dispatch(db: Database) -> str:
+    from pricewatch.webhooks.dispatch import dispatch as send
+
+    return "webhooks: " + send(db).summary()
+
+
+def recheck(db: Database) -> str:
+    from pricewatch.enforcement.recheck import recheck as check
+
+    stats = check(db)
+    return f"re-check: {stats.checked} delisted listings checked, {stats.relisted} still selling (reopened)"
+
+
+def digest(db: Database) -> str:
+    from pricewatch.digest import build_digest, send_digest, write_digest
+
+    result = write_digest(db, build_digest(db))
+    summary = (f"digest {result.day}: {result.counts['new']} new, {result.counts['continuing']} continuing, "
+               f"{result.counts['closed']} closed → {result.html_path}")
+    mail = db.settings.section("mail")
+    if mail.get("host") and mail.get("recipients"):
+        summary += f"; mailed to {len(send_digest(db, result))} recipients"
+    return summary
+
+
+JOBS: dict[str, Callable[[Database], str]] = {
+    "pull_feeds": pull_feeds, "detect": detect, "dispatch": dispatch, "recheck": recheck, "digest": digest,
+}
+DEFAULT_SCHEDULE = {
+    "pull_feeds": "every 30m", "detect": "every 15m", "dispatch": "every 5s", "recheck": "every 1h",
+    "digest": "daily 08:00",
+}

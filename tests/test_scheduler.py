@@ -1,0 +1,145 @@
+"""`pricewatch run` end to end with short intervals, in real processes on one database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from threading import Thread
+
+from sqlalchemy import select
+
+from pricewatch.service.lease import acquire, holds, release
+from pricewatch.store.models import JobRun, Lease
+
+
+def start(workdir, database_url):
+    env = dict(os.environ, PRICEWATCH_DATABASE_URL=database_url)
+    return subprocess.Popen([sys.executable, "-m", "pricewatch", "run"], cwd=workdir, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def runs(db, job=None):
+    with db.session() as s:
+        stmt = select(JobRun).order_by(JobRun.started_at)
+        if job:
+            stmt = stmt.where(JobRun.job == job)
+        return s.scalars(stmt).all()
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def config(workdir, extra=""):
+    (workdir / "pricewatch.toml").write_text(
+        '[schedule]\ndispatch = "every 1s"\ndetect = "every 2s"\nrecheck = "off"\ndigest = "off"\n'
+        f'[service]\nlease_seconds = 2\n{extra}', encoding="utf-8")
+
+
+def test_jobs_run_on_schedule_and_sigterm_exits_cleanly(db, workdir, database_url, run_cli):
+    config(workdir)
+    proc = start(workdir, database_url)
+    assert wait_for(lambda: len(runs(db, "dispatch")) >= 3 and len(runs(db, "detect")) >= 2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "received SIGTERM" in err and "scheduler stopped" in err
+    all_runs = runs(db)
+    assert all(r.outcome == "ok" and r.finished_at is not None for r in all_runs)
+    for job in ("dispatch", "detect"):  # one instance per job: runs of a job never overlap, in order
+        series = runs(db, job)
+        assert all(a.finished_at <= b.started_at for a, b in zip(series, series[1:]))
+    with db.session() as s:  # the lease is released on exit
+        lease = s.get(Lease, "scheduler")
+        from pricewatch.store.models import utcnow
+
+        assert lease.expires_at <= utcnow()
+    listed = run_cli("jobs")
+    assert "dispatch" in listed.output and "every 1s" in listed.output and "ok" in listed.output
+
+
+def test_a_crashing_job_is_recorded_and_the_next_run_happens(db, workdir, database_url):
+    class Broken(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(500)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config(workdir, f'[feeds]\nurls = ["http://127.0.0.1:{server.server_address[1]}/jd.csv"]\n')
+        text = (workdir / "pricewatch.toml").read_text().replace('[schedule]\n', '[schedule]\npull_feeds = "every 1s"\n')
+        (workdir / "pricewatch.toml").write_text(text)
+        proc = start(workdir, database_url)
+        assert wait_for(lambda: len(runs(db, "pull_feeds")) >= 2)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        server.shutdown()
+    failed = runs(db, "pull_feeds")
+    assert all(r.outcome == "failed" for r in failed) and "500" in failed[0].summary
+    assert len(runs(db, "dispatch")) >= 1 and all(r.outcome == "ok" for r in runs(db, "dispatch"))
+
+
+def test_two_services_on_one_database_never_run_a_job_twice(db, workdir, database_url):
+    config(workdir)
+    first = start(workdir, database_url)
+    assert wait_for(lambda: len(runs(db, "dispatch")) >= 1)
+    second = start(workdir, database_url)
+    time.sleep(4)
+    hosts = {r.host for r in runs(db)}
+    assert len(hosts) == 1  # only the lease holder ran jobs
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=30)
+    assert first.returncode == 0
+    before = len(runs(db))
+    assert wait_for(lambda: len({r.host for r in runs(db)}) == 2, timeout=20)  # the standby takes over
+    second.send_signal(signal.SIGTERM)
+    _, err = second.communicate(timeout=30)
+    assert second.returncode == 0 and "standing by" in err
+    assert len(runs(db)) > before
+    for job in ("dispatch", "detect"):
+        series = runs(db, job)
+        assert all(a.finished_at <= b.started_at for a, b in zip(series, series[1:]))
+
+
+def test_lease_is_exclusive_until_it_expires(db):
+    ttl = timedelta(seconds=1)
+    assert acquire(db, "x", "a", ttl)
+    assert not acquire(db, "x", "b", ttl)
+    assert acquire(db, "x", "a", ttl) and holds(db, "x", "a")
+    release(db, "x", "a")
+    assert acquire(db, "x", "b", ttl) and not holds(db, "x", "a")
+
+
+def test_restart_resumes_the_schedule(db, workdir, database_url):
+    (workdir / "pricewatch.toml").write_text(
+        '[schedule]\ndispatch = "every 1s"\ndetect = "every 1h"\nrecheck = "off"\ndigest = "off"\n'
+        '[service]\nlease_seconds = 2\n', encoding="utf-8")
+    from pricewatch.service.scheduler import next_runs
+
+    proc = start(workdir, database_url)
+    assert wait_for(lambda: len(runs(db, "dispatch")) >= 1)
+    first_next = next_runs(db)["detect"]
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    proc = start(workdir, database_url)
+    assert wait_for(lambda: len(runs(db, "dispatch")) >= 3)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert next_runs(db)["detect"] == first_next  # the hourly job kept its slot instead of being rescheduled
+    assert runs(db, "detect") == []
