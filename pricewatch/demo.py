@@ -10,8 +10,8 @@ webhooks (verified with the ``standardwebhooks`` library), answers through the H
 disputes some, ignores a few), sellers with the same licence are flagged on the other platforms, a later feed shows
 two delisted listings still selling and the re-check reopens them, and the pledge-compliance report is printed.
 
-Not yet part of the demo: crawling demo storefronts and the daily digest (see the open issues on collection and
-the running service).
+Finally the regulators' daily digest is written (HTML with charts + CSV). Not yet part of the demo: crawling
+demo storefronts (see the open issue on collection).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy import select
 from analysis.market import movement
 from pricewatch.alerts.export import alerts_frame, export_alerts
 from pricewatch.detect import run_detection
+from pricewatch.digest import build_digest, write_digest
 from pricewatch.emergency import add_emergency
 from pricewatch.enforcement.compliance import compliance, set_pledge
 from pricewatch.enforcement.recheck import recheck
@@ -99,6 +100,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         received = platforms.by_type()
     alerts_csv = folder / "alerts.csv"
     export_alerts(db, alerts_csv, "csv")
+    digest = write_digest(db, build_digest(db), folder / "digests")
 
     alerts = alerts_frame(db)
     truth = sc.truth
@@ -143,6 +145,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         for a in alerts.head(3).itertuples(index=False):
             lines.append(f"  #{a.alert_id} {a.platform}/{a.listing_id} [{a.severity}] {a.explanation}")
     lines.append(f"alerts: {alerts_csv}")
+    lines.append(f"daily digest: {digest.html_path} (+ {digest.csv_path.name})")
     lines.append("explore: pricewatch alerts list | pricewatch history --category mask.surgical --daily --by platform")
     seconds = time.perf_counter() - started
     lines.append(f"demo finished in {seconds:.0f}s")
