@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "digest": ("pricewatch.cli.digest:digest", "Write (and e-mail) the regulators' daily digest: HTML + CSV."),
     "run": ("pricewatch.cli.run:run", "Run the scheduled service (feeds, detect, webhooks, re-checks, digest)."),
     "jobs": ("pricewatch.cli.jobs:jobs", "Scheduled jobs: last run, outcome, next run; run one now."),
+    "extract": ("pricewatch.cli.extract:extract", "Read saved product pages: price, currency, availability… as JSON."),
     "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 

@@ -39,7 +39,7 @@ class Quantity:
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 NUM = r"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{1,2})"  # a number not glued to a model code
-PIECE = r"(?:只|片|个|個|支|枚|双|副|套|条|粒|pcs?(?![A-Za-z])|pieces?(?![A-Za-z])|count(?![A-Za-z])|ct(?![A-Za-z])|masks?(?![A-Za-z])|wipes?(?![A-Za-z])|sheets?(?![A-Za-z])|pairs?(?![A-Za-z])|units?(?![A-Za-z])|tablets?(?![A-Za-z])|gloves?(?![A-Za-z]))"
+PIECE = r"(?:只|片|个|個|支|枚|双|副|套|条|粒|stück(?![A-Za-z])|stk(?![A-Za-z])|pièces?(?![A-Za-z])|unidades(?![A-Za-z])|pcs?(?![A-Za-z])|pieces?(?![A-Za-z])|count(?![A-Za-z])|ct(?![A-Za-z])|masks?(?![A-Za-z])|wipes?(?![A-Za-z])|sheets?(?![A-Za-z])|pairs?(?![A-Za-z])|units?(?![A-Za-z])|tablets?(?![A-Za-z])|gloves?(?![A-Za-z]))"
 CONTAINER = r"(?:盒|袋|包|瓶|桶|箱|罐|提|bottles?(?![A-Za-z])|boxe?s?(?![A-Za-z])|bags?(?![A-Za-z])|packs?(?![A-Za-z])|cans?(?![A-Za-z])|jugs?(?![A-Za-z])|tubs?(?![A-Za-z])|canisters?(?![A-Za-z])|pouches(?![A-Za-z])|pouch(?![A-Za-z]))"
 MEASURE = (
     r"(?:fl\.?\s*oz\.?|fluid\s+ounces?|ounces?|oz(?![A-Za-z])|ml(?![A-Za-z])|毫升|millilit(?:er|re)s?|l(?![A-Za-z])|升|lit(?:er|re)s?(?![A-Za-z])|gal(?:lon)?s?(?![A-Za-z])"
