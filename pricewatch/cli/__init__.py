@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("pricewatch.cli.run:run", "Run the scheduled service (feeds, detect, webhooks, re-checks, digest)."),
     "jobs": ("pricewatch.cli.jobs:jobs", "Scheduled jobs: last run, outcome, next run; run one now."),
     "extract": ("pricewatch.cli.extract:extract", "Read saved product pages: price, currency, availability… as JSON."),
+    "evidence": ("pricewatch.cli.evidence:evidence", "Evidence pages: show one, verify the whole store."),
     "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 
