@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("pricewatch.cli.jobs:jobs", "Scheduled jobs: last run, outcome, next run; run one now."),
     "extract": ("pricewatch.cli.extract:extract", "Read saved product pages: price, currency, availability… as JSON."),
     "evidence": ("pricewatch.cli.evidence:evidence", "Evidence pages: show one, verify the whole store."),
+    "crawl": ("pricewatch.cli.crawl:crawl", "Crawl storefronts or feeds (in a child process) into the database."),
     "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
 }
 

@@ -71,6 +71,7 @@ class Product:
     price_low: float | None = None
     price_high: float | None = None
     price_source: str | None = None
+    shipping: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -163,6 +164,11 @@ def structured(html: str, url: str | None) -> dict:
                 availability = _availability(_first(offer.get("availability")))
                 if availability and "availability" not in found:
                     found["availability"] = availability
+                details = offer.get("shippingDetails")
+                details = details[0] if isinstance(details, list) and details else details
+                rate = details.get("shippingRate") if isinstance(details, dict) else None
+                if isinstance(rate, dict) and rate.get("value") not in (None, "") and "shipping" not in found:
+                    found["shipping"] = str(rate.get("value"))
                 seller = offer.get("seller")
                 if isinstance(seller, dict) and seller.get("name") and "seller" not in found:
                     found["seller"] = _first(seller.get("name"))
@@ -322,11 +328,18 @@ def extract_product(html: str, url: str | None = None) -> Product:
         list_price = None
 
     seller = data.get("seller") or page_seller(sel)
+    shipping = None
+    if data.get("shipping") is not None:
+        shipping = parse_price(str(data["shipping"]), country, currency).amount or 0.0
+    else:
+        freight = " ".join(sel.css(".freight ::text, [class*=freight] ::text, [class*=shipping-cost] ::text").getall())
+        if freight:
+            shipping = parse_price(freight, country, currency).amount
     norm = normalize_title(title) if title else {"category": None, "quantity": None, "quantity_unit": None}
     return Product(url=url, title=title, price=price, currency=currency, availability=availability,
                    sku=str(data["sku"]) if data.get("sku") else None, seller=seller, category=norm["category"],
                    quantity=norm["quantity"], quantity_unit=norm["quantity_unit"], list_price=list_price,
-                   price_low=low, price_high=high, price_source=source)
+                   price_low=low, price_high=high, price_source=source, shipping=shipping)
 
 
 def extract_json(html: str, url: str | None = None) -> str:

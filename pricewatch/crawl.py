@@ -1,0 +1,90 @@
+"""Run a crawl in a child process and return its summary.
+
+Scrapy's Twisted reactor cannot be restarted inside one process, so ``pricewatch crawl`` — and the long-running
+service — start each crawl as ``python -m pricewatch.crawl SPIDER key=value …``. The child runs the spider with
+``spiders.settings`` (plus ``[crawl]`` overrides from pricewatch.toml), stores into the configured database
+(inherited through the environment), and prints one JSON summary line last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from pricewatch.errors import PricewatchError
+
+
+@dataclass
+class CrawlSummary:
+    spider: str
+    pages: int
+    items: int
+    stored: int
+    duplicate: int
+    rejected: int
+    new_listings: int
+    removed: int
+    failed: int
+    retries: int
+    robots_forbidden: int
+    seconds: float
+
+    def line(self) -> str:
+        return (f"{self.spider}: {self.pages} pages, {self.items} items ({self.stored} new observations, "
+                f"{self.duplicate} duplicate), {self.rejected} rejected, {self.new_listings} new listings, "
+                f"{self.removed} removed, {self.failed} failed after {self.retries} retries, "
+                f"{self.robots_forbidden} forbidden by robots.txt, {self.seconds:.1f}s")
+
+
+def run_crawl(spider: str, args: dict[str, str] | None = None, *, timeout: float | None = None) -> CrawlSummary:
+    """Crawl in a child process (callable again and again from one process)."""
+    cmd = [sys.executable, "-m", "pricewatch.crawl", spider, *[f"{k}={v}" for k, v in (args or {}).items()]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise PricewatchError(f"crawl {spider} failed: {(proc.stderr or proc.stdout).strip()[-800:]}")
+    return CrawlSummary(**json.loads(lines[-1]))
+
+
+def _child(argv: list[str]) -> None:
+    import time
+
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from pricewatch.config import load_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
+    spider, *pairs = argv
+    kwargs = dict(pair.split("=", 1) for pair in pairs)
+    settings = get_project_settings()
+    crawl = load_settings().section("crawl")
+    if crawl.get("contact_url"):
+        settings.set("USER_AGENT", f"pricewatch/0.1 (+{crawl['contact_url']})")
+    for key, name in (("concurrency_per_domain", "CONCURRENT_REQUESTS_PER_DOMAIN"),
+                      ("autothrottle", "AUTOTHROTTLE_ENABLED"), ("http_cache", "HTTPCACHE_ENABLED"),
+                      ("retry_times", "RETRY_TIMES"), ("download_timeout", "DOWNLOAD_TIMEOUT")):
+        if key in crawl:
+            settings.set(name, crawl[key])
+    process = CrawlerProcess(settings, install_root_handler=False)
+    crawler = process.create_crawler(spider)
+    started = time.perf_counter()
+    process.crawl(crawler, **kwargs)
+    process.start()
+    stats = crawler.stats.get_stats()
+    counts = {k.removeprefix("pricewatch/"): v for k, v in stats.items() if k.startswith("pricewatch/")}
+    summary = CrawlSummary(
+        spider=spider, pages=int(stats.get("response_received_count", 0)), items=int(counts.get("items", 0)),
+        stored=int(counts.get("stored", 0)), duplicate=int(counts.get("duplicate", 0)),
+        rejected=int(counts.get("rejected", 0)), new_listings=int(counts.get("new_listings", 0)),
+        removed=int(counts.get("removed", 0)), failed=int(stats.get("pricewatch/failed_pages", 0)),
+        retries=int(stats.get("retry/count", 0)),
+        robots_forbidden=int(stats.get("robotstxt/forbidden", 0)), seconds=time.perf_counter() - started)
+    print(json.dumps(summary.__dict__))
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1:])
