@@ -47,7 +47,6 @@ def test_crawl_finds_every_listing_of_both_storefront_styles_and_the_feed(db, wo
         assert market.hits.get("/private/admin", 0) == 0  # robots.txt disallows it
     assert summary.robots_forbidden >= 1 and summary.failed == 0
     got = stored(db)
-    names = sc.listings.set_index("listing_id")
     for (platform, lid), row in expected.items():
         if row["availability"] == "out_of_stock" and row["price"] >= 999:
             continue  # a sold-out placeholder is stored as the page shows it; detection ignores it
@@ -61,8 +60,8 @@ def test_crawl_finds_every_listing_of_both_storefront_styles_and_the_feed(db, wo
         sellers = dict(s.execute(select(Listing.listing_key, Listing.seller_id)).all())
         assert all(sellers[lid] is not None for _, lid in expected)
         snapshots = s.scalars(select(Snapshot.url)).all()
-    assert len(snapshots) == summary.pages - summary.robots_forbidden - sum(1 for u in snapshots if "search" in u) \
-        or len(snapshots) >= len(expected)
+    assert len(snapshots) >= len(expected)  # every product page fetched is kept as evidence
+    assert not any("search" in u for u in snapshots)  # search result pages are not evidence
     assert feed.stored > 0 and feed.new_listings == sc.listings["platform"].eq("carefeed").sum() - sum(
         1 for lid in sc.listings.loc[sc.listings["platform"] == "carefeed", "listing_id"]
         if sc.prices.loc[sc.prices["listing_id"] == lid, "observed_at"].min() > clock)

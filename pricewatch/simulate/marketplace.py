@@ -18,6 +18,7 @@ Also: keyword search with pagination (``/<platform>/search?q=口罩&page=2``), s
 
 from __future__ import annotations
 
+import contextlib
 import html as htmllib
 import json
 import threading
@@ -243,10 +244,8 @@ def main() -> None:
     sc = build_scenario(n_listings=args.listings)
     with Marketplace(sc.listings, sc.prices, port=args.port) as market:
         print(f"demo marketplace at {market.url} (clock {market.clock}); e.g. {market.url}/jd/search?q=口罩")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":
