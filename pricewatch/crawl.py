@@ -39,10 +39,15 @@ class CrawlSummary:
                 f"{self.robots_forbidden} forbidden by robots.txt, {self.seconds:.1f}s")
 
 
-def run_crawl(spider: str, args: dict[str, str] | None = None, *, timeout: float | None = None) -> CrawlSummary:
-    """Crawl in a child process (callable again and again from one process)."""
+def run_crawl(spider: str, args: dict[str, str] | None = None, *, timeout: float | None = None,
+              database_url: str | None = None) -> CrawlSummary:
+    """Crawl in a child process (callable again and again from one process). ``database_url`` overrides the
+    configured database for the child."""
     cmd = [sys.executable, "-m", "pricewatch.crawl", spider, *[f"{k}={v}" for k, v in (args or {}).items()]]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+    env = dict(os.environ)
+    if database_url:
+        env["PRICEWATCH_DATABASE_URL"] = database_url
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise PricewatchError(f"crawl {spider} failed: {(proc.stderr or proc.stdout).strip()[-800:]}")

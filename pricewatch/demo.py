@@ -10,8 +10,9 @@ webhooks (verified with the ``standardwebhooks`` library), answers through the H
 disputes some, ignores a few), sellers with the same licence are flagged on the other platforms, a later feed shows
 two delisted listings still selling and the re-check reopens them, and the pledge-compliance report is printed.
 
-Finally the regulators' daily digest is written (HTML with charts + CSV). Not yet part of the demo: crawling
-demo storefronts (see the open issue on collection).
+Besides the feeds holding the history, the demo marketplace (pricewatch.simulate.marketplace) is crawled on six
+simulated days around the emergency — both storefront styles through keyword search, and the cooperating
+platform's feed — so alerts carry evidence pages. Finally the regulators' daily digest is written (HTML + CSV).
 """
 
 from __future__ import annotations
@@ -38,7 +39,15 @@ from pricewatch.keys import create_key
 from pricewatch.simulate.platform import DemoPlatforms
 from pricewatch.simulate.scenario import build_scenario
 from pricewatch.store.engine import Database
-from pricewatch.store.models import Alert, Emergency, Listing, Platform, WebhookEndpoint, utcnow
+from pricewatch.store.models import (
+    Alert,
+    Emergency,
+    Listing,
+    Platform,
+    PriceObservation,
+    WebhookEndpoint,
+    utcnow,
+)
 from pricewatch.webhooks.dispatch import dispatch
 from pricewatch.webhooks.endpoints import add_endpoint
 
@@ -63,13 +72,18 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     sc = build_scenario(n_listings=listings, days=days, emergency_day=days // 2, seed=seed)
     feed = sc.feed()
     paths = []
+    written = 0
     for platform, rows in feed.groupby("platform"):
+        if platform == "carefeed":
+            continue  # the cooperating platform's data comes from its live feed, crawled below
         path = feeds / f"{platform}.csv.gz"
         rows.to_csv(path, index=False, compression="gzip")
         paths.append(path)
-    say(f"2/7 ingesting {len(feed):,} observations from {len(paths)} platform feeds")
+        written += len(rows)
+    say(f"2/7 ingesting {written:,} observations from {len(paths)} platform feed files (the history)")
     stats: IngestStats = ingest_files(db, paths, source="demo-feed")
     say(f"    {stats.summary()}")
+    crawled = _crawl_storefronts(db, sc, say)
 
     with DemoPlatforms() as platforms, serve_api(db) as api:
         keys = _connect_platforms(db, platforms)
@@ -112,7 +126,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     false_alarms = int((truth["flagged"] & ~truth["gouging"]).sum())
     lines = [
         "",
-        f"listings {len(sc.listings):,}   observations {stats.accepted + stats.duplicate:,}   alerts {len(alerts):,}",
+        f"listings {len(sc.listings):,}   observations {detected.observations:,}   alerts {len(alerts):,}",
         "alerts by rule and severity:",
     ]
     if len(alerts):
@@ -128,6 +142,8 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         if len(moved):
             lines.append("market movement since the declaration (category index, not gouging): " + ", ".join(
                 f"{r.category} ({r.currency}) {r.change_pct:+.0f}%" for r in moved.itertuples(index=False)))
+    lines.append(f"crawled: {crawled['pages']:,} storefront and feed pages on 6 simulated days, "
+                 f"{crawled['stored']:,} observations with evidence")
     lines.append("webhooks received by the demo platforms: " + ", ".join(
         f"{k} {v}" for k, v in sorted(received.items())))
     # accelerated time: report compliance as it will stand three days on, when every pledge deadline has passed
@@ -178,6 +194,41 @@ def serve_api(db: Database) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+CRAWL_KEYWORDS = "口罩,消毒液,酒精,洗手液,手套,mask,sanitizer,wipes,goggles,gloves"
+
+
+def _crawl_storefronts(db: Database, sc, say: Callable[[str], None]) -> dict:  # noqa: ANN001
+    """Crawl the demo marketplace on a few simulated days around the emergency: both storefront styles (search →
+    product pages, kept as evidence) and the cooperating platform's feed. Accelerated time: the marketplace's clock
+    is moved between crawls, and each page's Date header carries it."""
+    from pricewatch.crawl import run_crawl
+    from pricewatch.simulate.marketplace import Marketplace
+
+    e = sc.emergency_day
+    last_day = int((sc.prices["observed_at"].max() - sc.start).days)
+    crawl_days = [e - 3, e + 4, e + 8, e + 15, e + 25, last_day]
+    totals = {"pages": 0, "stored": 0, "rejected": 0, "robots_forbidden": 0, "removed": 0}
+    storefronts = [p for p in ("jd", "tmall", "shopus") if p in set(sc.listings["platform"])]
+    with Marketplace(sc.listings, sc.prices) as market:
+        say(f"2b  crawling the demo marketplace at {market.url} ({', '.join(storefronts)} storefronts and the "
+            f"carefeed feed) on simulated days {crawl_days}")
+        since = None
+        for day in crawl_days:
+            market.set_clock(sc.start + pd.Timedelta(days=day, hours=23, minutes=59))
+            feed_url = f"{market.url}/carefeed/feed.csv" + (f"?since={since}" if since else "")
+            since = market.clock.strftime("%Y-%m-%dT%H:%M:%SZ")  # the next pull asks only for what is new
+            for spider, args in (("search", {"base": ",".join(f"{market.url}/{p}" for p in storefronts),
+                                             "keywords": CRAWL_KEYWORDS}),
+                                 ("feed", {"urls": feed_url})):
+                summary = run_crawl(spider, args, database_url=db.settings.database_url)
+                for key in totals:
+                    totals[key] += getattr(summary, key)
+        say(f"    crawled {totals['pages']:,} pages: {totals['stored']:,} new observations, {totals['rejected']} "
+            f"quarantined, {totals['removed']} removed listings seen, {totals['robots_forbidden']} URLs refused by "
+            "robots.txt")
+    return totals
+
+
 def _connect_platforms(db: Database, platforms: DemoPlatforms) -> dict[str, str]:
     """Pledges, webhook endpoints to the demo receiver (earlier demo runs' endpoints are retired) and API keys."""
     # the demo's own receiver is on 127.0.0.1: allow it explicitly, as a deployment would in pricewatch.toml
@@ -199,8 +250,10 @@ def _connect_platforms(db: Database, platforms: DemoPlatforms) -> dict[str, str]
 
 
 def _still_selling(db: Database, sc) -> int:  # noqa: ANN001
-    """The platforms' next feed: two listings answered 'delisted' are in fact still for sale."""
+    """The platforms' next feed: two listings answered 'delisted' are in fact still for sale (once per database)."""
     with db.session() as s:
+        if s.scalar(select(PriceObservation.id).where(PriceObservation.source == "demo-next-feed").limit(1)):
+            return 0
         rows = s.execute(select(Platform.name, Listing.listing_key).join(Listing, Listing.platform_id == Platform.id)
                          .join(Alert, Alert.listing_id == Listing.id).where(Alert.status == "delisted")
                          .order_by(Alert.id).limit(2)).all()
