@@ -143,3 +143,23 @@ def test_restart_resumes_the_schedule(db, workdir, database_url):
     proc.communicate(timeout=30)
     assert next_runs(db)["detect"] == first_next  # the hourly job kept its slot instead of being rescheduled
     assert runs(db, "detect") == []
+
+
+def test_crawl_job_collects_from_the_storefronts_then_detects(db, workdir, database_url, run_cli):
+    import pandas as pd
+
+    from pricewatch.simulate.marketplace import Marketplace
+    from pricewatch.simulate.scenario import build_scenario
+
+    sc = build_scenario(n_listings=20, days=20, emergency_day=10, seed=9)
+    with Marketplace(sc.listings, sc.prices) as market:
+        market.set_clock(sc.start + pd.Timedelta(days=12))
+        (workdir / "pricewatch.toml").write_text(
+            f'[[crawl.targets]]\nspider = "search"\nbase = "{market.url}/jd,{market.url}/tmall"\n'
+            'keywords = "口罩,消毒液,酒精,洗手液,手套"\n\n'
+            f'[[crawl.targets]]\nspider = "feed"\nurls = "{market.url}/carefeed/feed.csv"\n', encoding="utf-8")
+        result = run_cli("jobs", "run", "crawl")
+    assert result.exit_code == 0, result.output
+    assert "search:" in result.output and "feed:" in result.output and "detect:" in result.output
+    [run] = runs(db, "crawl")
+    assert run.outcome == "ok"

@@ -3,12 +3,13 @@ also be run once by hand (``pricewatch jobs run NAME``).
 
 - ``pull_feeds``: download the feed v1 URLs in ``[feeds] urls`` and ingest them; runs ``detect`` when new rows
   arrived ("detect after each collection");
+- ``crawl``: run each crawl in ``[[crawl.targets]]`` (spider + arguments) in a child process, then ``detect``
+  when new observations arrived;
 - ``detect``: all detectors over stored observations;
 - ``dispatch``: send what is due from the webhook outbox;
 - ``recheck``: delisted listings still selling are reopened;
 - ``digest``: write the daily digest, and e-mail it when ``[mail]`` is configured.
 
-Crawling storefronts on a schedule arrives with the collection work (spiders); until then collection is by feeds.
 """
 
 from __future__ import annotations
@@ -51,6 +52,26 @@ def pull_feeds(db: Database) -> str:
     return summary
 
 
+def crawl(db: Database) -> str:
+    """Each ``[[crawl.targets]]`` entry: ``spider = "search"`` plus its arguments (``base``, ``keywords``, ``urls``)."""
+    from pricewatch.crawl import run_crawl
+
+    targets = db.settings.section("crawl").get("targets", [])
+    if not targets:
+        return "no [[crawl.targets]] configured"
+    parts, new = [], 0
+    for target in targets:
+        target = dict(target)
+        spider = target.pop("spider")
+        summary = run_crawl(spider, {k: str(v) for k, v in target.items()}, database_url=db.settings.database_url)
+        parts.append(summary.line())
+        new += summary.stored
+    text = "; ".join(parts)
+    if new:
+        text += "; " + detect(db)
+    return text
+
+
 def detect(db: Database) -> str:
     from pricewatch.detect import run_detection
 
@@ -83,9 +104,9 @@ def digest(db: Database) -> str:
 
 
 JOBS: dict[str, Callable[[Database], str]] = {
-    "pull_feeds": pull_feeds, "detect": detect, "dispatch": dispatch, "recheck": recheck, "digest": digest,
+    "pull_feeds": pull_feeds, "crawl": crawl, "detect": detect, "dispatch": dispatch, "recheck": recheck, "digest": digest,
 }
 DEFAULT_SCHEDULE = {
-    "pull_feeds": "every 30m", "detect": "every 15m", "dispatch": "every 5s", "recheck": "every 1h",
+    "pull_feeds": "every 30m", "crawl": "every 1h", "detect": "every 15m", "dispatch": "every 5s", "recheck": "every 1h",
     "digest": "daily 08:00",
 }

@@ -72,6 +72,8 @@ def schedule_specs(db: Database) -> dict[str, str]:
     specs = {**DEFAULT_SCHEDULE, **configured}
     if not db.settings.section("feeds").get("urls") and "pull_feeds" not in configured:
         specs["pull_feeds"] = "off"
+    if not db.settings.section("crawl").get("targets") and "crawl" not in configured:
+        specs["crawl"] = "off"
     return {name: spec for name, spec in specs.items() if str(spec).strip().lower() != "off"}
 
 
