@@ -18,8 +18,7 @@ platform's feed — so alerts carry evidence pages. Finally the regulators' dail
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from sqlalchemy import select
 
 from analysis.market import movement
 from pricewatch.alerts.export import alerts_frame, export_alerts
+from pricewatch.api.serve import serve_api
 from pricewatch.detect import run_detection
 from pricewatch.digest import build_digest, write_digest
 from pricewatch.emergency import add_emergency
@@ -166,32 +166,6 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     seconds = time.perf_counter() - started
     lines.append(f"demo finished in {seconds:.0f}s")
     return DemoResult(summary="\n".join(lines), alerts_csv=alerts_csv, seconds=seconds)
-
-
-@contextmanager
-def serve_api(db: Database) -> Iterator[str]:
-    """The HTTP API on a free port of 127.0.0.1, in a thread, for the demo platform to answer through."""
-    import socket
-    import threading
-
-    import uvicorn
-
-    from pricewatch.api import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started and time.time() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 CRAWL_KEYWORDS = "口罩,消毒液,酒精,洗手液,手套,mask,sanitizer,wipes,goggles,gloves"

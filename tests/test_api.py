@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from datetime import timedelta
 
 import httpx
 import pandas as pd
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
-from pricewatch.api import create_app
+from pricewatch.api.serve import serve_api
 from pricewatch.enforcement.compliance import compliance, set_pledge
 from pricewatch.enforcement.recheck import recheck
 from pricewatch.ingest import ingest_frame
@@ -28,12 +24,6 @@ from pricewatch.store.models import (
     WebhookEndpoint,
     utcnow,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -64,16 +54,8 @@ def api(db):
     keys = {name: create_key(db, role=role, platform=platform)[1] for name, role, platform in (
         ("jd", "platform", "jd"), ("tmall", "platform", "tmall"), ("analyst", "analyst", None),
         ("regulator", "regulator", None), ("admin", "admin", None))}
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started and time.time() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", keys
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serve_api(db) as base:
+        yield base, keys
 
 
 def call(base, key, method, path, headers=None, **kw):
