@@ -7,7 +7,7 @@ also be run once by hand (``pricewatch jobs run NAME``).
   when new observations arrived;
 - ``detect``: all detectors over stored observations;
 - ``dispatch``: send what is due from the webhook outbox;
-- ``recheck``: delisted listings still selling are reopened;
+- ``recheck``: the pages of listings answered "delisted" are crawled again; those still selling are reopened;
 - ``digest``: write the daily digest, and e-mail it when ``[mail]`` is configured.
 
 """
@@ -85,10 +85,18 @@ def dispatch(db: Database) -> str:
 
 
 def recheck(db: Database) -> str:
+    """Crawl the pages of listings answered 'delisted' (when they have web URLs), then reopen those still selling."""
+    from pricewatch.crawl import run_crawl
+    from pricewatch.enforcement.recheck import due_for_recheck
     from pricewatch.enforcement.recheck import recheck as check
 
+    urls = [url for _, url in due_for_recheck(db) if url and url.startswith(("http://", "https://"))]
+    crawled = ""
+    if urls:
+        summary = run_crawl("product", {"urls": ",".join(urls)}, database_url=db.settings.database_url)
+        crawled = f"crawled {summary.pages} delisted pages ({summary.removed} gone); "
     stats = check(db)
-    return f"re-check: {stats.checked} delisted listings checked, {stats.relisted} still selling (reopened)"
+    return f"re-check: {crawled}{stats.checked} delisted listings checked, {stats.relisted} still selling (reopened)"
 
 
 def digest(db: Database) -> str:
