@@ -163,3 +163,36 @@ def test_crawl_job_collects_from_the_storefronts_then_detects(db, workdir, datab
     assert "search:" in result.output and "feed:" in result.output and "detect:" in result.output
     [run] = runs(db, "crawl")
     assert run.outcome == "ok"
+
+
+def test_recheck_job_crawls_delisted_pages_and_reopens_those_still_selling(db, workdir, run_cli):
+    import pandas as pd
+
+    from pricewatch.ingest import ingest_frame
+    from pricewatch.simulate.marketplace import Marketplace
+    from pricewatch.store.models import Alert, Listing, utcnow
+
+    listings = pd.DataFrame({"listing_id": ["A1"], "platform": ["shopus"], "style": ["jsonld"],
+                             "title": ["KN95 Face Mask 20 PCS"], "category": ["mask.respirator"], "seller_id": ["s1"],
+                             "seller_name": ["Store 1"], "seller_license": [None], "region": ["US-CA"],
+                             "currency": ["USD"]})
+    now = pd.Timestamp(utcnow())
+    prices = pd.DataFrame({"listing_id": ["A1"], "platform": ["shopus"], "observed_at": [now - pd.Timedelta(hours=1)],
+                           "price": [59.99], "shipping": [0.0], "currency": ["USD"], "availability": ["in_stock"],
+                           "title": ["KN95 Face Mask 20 PCS"], "pack_size": [None]})
+    with Marketplace(listings, prices) as market:
+        market.set_clock(now + pd.Timedelta(minutes=5))  # the page is served after the platform's answer
+        url = market.item_url("A1")
+        ingest_frame(db, pd.DataFrame([{"platform": "shopus", "listing_id": "A1", "url": url, "price": "19.99",
+                                        "observed_at": "2020-03-01T00:00:00Z", "currency": "USD"}]))
+        with db.session() as s:
+            listing = s.scalars(select(Listing)).one()
+            s.add(Alert(listing_id=listing.id, rule="us-ca-pc396", severity="egregious",
+                        first_violation_at=now.to_pydatetime(), detected_at=now.to_pydatetime(), status="delisted",
+                        answered_at=now.to_pydatetime(), response="delisted", history=[]))
+            s.commit()
+        result = run_cli("jobs", "run", "recheck")
+    assert result.exit_code == 0, result.output
+    assert "crawled" in result.output and "(0 gone)" in result.output and "1 still selling" in result.output
+    with db.session() as s:
+        assert s.scalar(select(Alert.status)) == "open"
