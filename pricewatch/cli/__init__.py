@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("pricewatch.cli.extract:extract", "Read saved product pages: price, currency, availability… as JSON."),
     "evidence": ("pricewatch.cli.evidence:evidence", "Evidence pages: show one, verify the whole store."),
     "crawl": ("pricewatch.cli.crawl:crawl", "Crawl storefronts or feeds (in a child process) into the database."),
-    "demo": ("pricewatch.cli.demo:demo", "Run a simulated crisis through the real pipeline (feeds → alerts)."),
+    "demo": ("pricewatch.cli.demo:demo", "A simulated crisis end to end: feeds, crawls, detection, webhooks, digest."),
 }
 
 

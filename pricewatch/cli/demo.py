@@ -13,12 +13,15 @@ import click
 @click.option("--folder", type=click.Path(path_type=Path, file_okay=False), default=Path("demo"), show_default=True,
               help="Where the feed files and the alert export go.")
 def demo(listings: int, days: int, folder: Path) -> None:
-    """Run a simulated crisis through the real pipeline on the configured database.
+    """Run a simulated crisis through the real pipeline on the configured database (about a minute).
 
     Builds a seeded market (Chinese and US listings; stable sellers, promotions, pack changes, sold-out placeholders,
-    a market-wide rise, and gougers: sudden, ramping, temporary, new sellers, shipping hikes), writes the platforms'
-    feeds, ingests them, declares the emergencies, detects and exports the alerts, then compares them with the
-    scenario's ground truth. Re-running adds nothing new. The database stays for `pricewatch history`.
+    a market-wide rise, and gougers: sudden, ramping, temporary, new sellers, shipping hikes); ingests the
+    platforms' history feeds; crawls a demo marketplace on 127.0.0.1 (two storefront styles and a cooperating feed)
+    on six simulated days; declares the emergencies; detects; sends signed webhooks to a demo platform that answers
+    through the HTTP API; flags sellers across platforms; re-checks delisted listings; prints the compliance report
+    and writes the daily digest, comparing the alerts with the scenario's ground truth. The database stays for
+    `pricewatch history`, `pricewatch alerts list` and `pricewatch serve`.
     """
     from pricewatch.config import load_settings
     from pricewatch.demo import run_demo
