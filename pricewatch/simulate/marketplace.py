@@ -65,6 +65,10 @@ class Marketplace:
             def log_message(self, *args) -> None:  # noqa: ANN002
                 pass
 
+            def date_time_string(self, timestamp=None) -> str:  # noqa: ANN001, ARG002
+                # send_response() writes the Date header from this: the simulated clock, and only once
+                return format_datetime(market.clock.to_pydatetime(), usegmt=True)
+
             def do_GET(self) -> None:  # noqa: N802
                 try:
                     status, ctype, body = market.route(self.path)
@@ -73,7 +77,6 @@ class Marketplace:
                 self.send_response(status)
                 self.send_header("content-type", ctype)
                 self.send_header("content-length", str(len(body)))
-                self.send_header("date", format_datetime(market.clock.to_pydatetime(), usegmt=True))
                 self.end_headers()
                 self.wfile.write(body)
 
