@@ -129,8 +129,60 @@ def _first(value):  # noqa: ANN001, ANN202
     return value
 
 
-def structured(html: str, url: str | None) -> dict:
-    """Product fields from JSON-LD / microdata / RDFa / OpenGraph (extruct), as found."""
+def _product_fields(node: dict, syntax: str) -> dict:
+    """Fields of one schema.org Product node (its first priced offer)."""
+    found: dict = {"title": _first(node.get("name")),
+                   "sku": _first(node.get("sku") or node.get("mpn") or node.get("productID"))}
+    offers = node.get("offers") or []
+    offers = offers if isinstance(offers, list) else [offers]
+    for offer in offers:
+        if not isinstance(offer, dict):
+            continue
+        price = offer.get("price") or offer.get("lowPrice")
+        spec = offer.get("priceSpecification")
+        spec = spec[0] if isinstance(spec, list) and spec else spec
+        if price in (None, "") and isinstance(spec, dict):
+            price = spec.get("price")
+        if price not in (None, "") and "price" not in found:
+            found["price"] = str(_first(price))
+            found["currency"] = _first(offer.get("priceCurrency")) or (
+                spec.get("priceCurrency") if isinstance(spec, dict) else None)
+            if offer.get("highPrice") and offer.get("lowPrice"):
+                found["low"], found["high"] = offer.get("lowPrice"), offer.get("highPrice")
+            found["source"] = syntax
+        availability = _availability(_first(offer.get("availability")))
+        if availability and "availability" not in found:
+            found["availability"] = availability
+        details = offer.get("shippingDetails")
+        details = details[0] if isinstance(details, list) and details else details
+        rate = details.get("shippingRate") if isinstance(details, dict) else None
+        if isinstance(rate, dict) and rate.get("value") not in (None, "") and "shipping" not in found:
+            found["shipping"] = str(rate.get("value"))
+        seller = offer.get("seller")
+        if isinstance(seller, dict) and seller.get("name") and "seller" not in found:
+            found["seller"] = _first(seller.get("name"))
+    return {k: v for k, v in found.items() if v not in (None, "")}
+
+
+def _tokens(text: str | None) -> set[str]:
+    return set(re.findall(r"\w+", (text or "").lower()))
+
+
+def _best_product(candidates: list[dict], title_hint: str | None) -> dict:
+    """The page's own product among several (related products are Products too): priced, and named like the page's
+    heading; the first one wins ties."""
+    hint = _tokens(title_hint)
+
+    def score(item: tuple[int, dict]) -> tuple[float, int]:
+        i, c = item
+        overlap = len(hint & _tokens(c.get("title"))) / max(1, len(hint)) if hint else 0.0
+        return (2.0 * ("price" in c) + overlap, -i)
+
+    return max(enumerate(candidates), key=score)[1]
+
+
+def structured(html: str, url: str | None, title_hint: str | None = None) -> dict:
+    """Product fields from JSON-LD / microdata / RDFa / OpenGraph (extruct): the page's own product."""
     import extruct
 
     try:
@@ -138,40 +190,12 @@ def structured(html: str, url: str | None) -> dict:
                                uniform=True, errors="ignore")
     except Exception:  # noqa: BLE001 - malformed pages fall through to the markup and the heuristic
         data = {}
-    found: dict = {}
+    candidates = []
     for syntax in ("json-ld", "microdata", "rdfa"):
         for node in _walk(data.get(syntax, [])):
-            if "Product" not in _types(node) and "ProductGroup" not in _types(node):
-                continue
-            found.setdefault("title", _first(node.get("name")))
-            found.setdefault("sku", _first(node.get("sku") or node.get("mpn") or node.get("productID")))
-            offers = node.get("offers") or []
-            offers = offers if isinstance(offers, list) else [offers]
-            for offer in offers:
-                if not isinstance(offer, dict):
-                    continue
-                price = offer.get("price") or offer.get("lowPrice")
-                spec = offer.get("priceSpecification")
-                if price in (None, "") and isinstance(spec, dict):
-                    price = spec.get("price")
-                if price not in (None, "") and "price" not in found:
-                    found["price"] = str(_first(price))
-                    found["currency"] = _first(offer.get("priceCurrency")) or (
-                        spec.get("priceCurrency") if isinstance(spec, dict) else None)
-                    if offer.get("highPrice") and offer.get("lowPrice"):
-                        found["low"], found["high"] = offer.get("lowPrice"), offer.get("highPrice")
-                    found["source"] = syntax
-                availability = _availability(_first(offer.get("availability")))
-                if availability and "availability" not in found:
-                    found["availability"] = availability
-                details = offer.get("shippingDetails")
-                details = details[0] if isinstance(details, list) and details else details
-                rate = details.get("shippingRate") if isinstance(details, dict) else None
-                if isinstance(rate, dict) and rate.get("value") not in (None, "") and "shipping" not in found:
-                    found["shipping"] = str(rate.get("value"))
-                seller = offer.get("seller")
-                if isinstance(seller, dict) and seller.get("name") and "seller" not in found:
-                    found["seller"] = _first(seller.get("name"))
+            if "Product" in _types(node) or "ProductGroup" in _types(node):
+                candidates.append(_product_fields(node, syntax))
+    found: dict = _best_product(candidates, title_hint) if candidates else {}
     for node in data.get("opengraph", []):
         props = node if isinstance(node, dict) else {}
         amount = props.get("product:price:amount") or props.get("og:price:amount")
@@ -284,7 +308,9 @@ def extract_product(html: str, url: str | None = None) -> Product:
     lang = sel.xpath("/html/@lang").get()
     url = url or sel.css("link[rel=canonical]::attr(href)").get() or sel.css("meta[property='og:url']::attr(content)").get()
     country = country_of(url, lang)
-    data = structured(html, url)
+    heading = (sel.css("meta[property='og:title']::attr(content)").get()
+               or " ".join(sel.css("h1 ::text").getall()).strip() or sel.css("title::text").get())
+    data = structured(html, url, heading)
     title = data.get("title") or data.get("og_title") or (" ".join(sel.css("h1 ::text").getall()).strip() or None) \
         or (sel.css("title::text").get() or "").strip() or None
     if isinstance(title, str):
