@@ -37,6 +37,10 @@ LANG_COUNTRY = {"zh": "CN", "zh-cn": "CN", "zh-tw": "TW", "zh-hk": "HK", "ja": "
                 "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "en-gb": "GB", "en-us": "US", "en-ca": "CA",
                 "en-au": "AU", "en-in": "IN", "sv": "SE", "pl": "PL", "pt-br": "BR", "tr": "TR", "ru": "RU"}
 PRICE_SELECTORS = [
+    # the price a buyer pays: promotion / deal prices before list prices
+    ".priceToPay .a-offscreen", "#apex_desktop .a-price:not(.a-text-price) .a-offscreen",
+    "#tp_price_block_total_price_ww .a-offscreen", ".tm-promo-price .tm-price", "#J_PromoPriceNum",
+    "[data-test=product-price]", ".priceView-customer-price span",
     "#corePrice_feature_div .a-offscreen", "#corePriceDisplay_desktop_feature_div .a-offscreen",
     "#priceblock_dealprice", "#priceblock_ourprice", "#price_inside_buybox", ".a-price:not(.a-text-price) .a-offscreen",
     ".x-price-primary", "#prcIsum", ".x-bin-price", ".p-price .price", ".p-price", ".J-p-price",
