@@ -26,7 +26,7 @@ BATCH = 500
 class StorePipeline:
     def open_spider(self, spider) -> None:  # noqa: ANN001
         self.db = open_database(load_settings())
-        self.evidence = EvidenceStore(self.db)
+        self.evidence = EvidenceStore(self.db, batch=True)  # snapshot rows in one transaction per batch
         self.rows: list[dict] = []
         self.source = f"spider:{spider.name}"
         self.counts = {"items": 0, "stored": 0, "duplicate": 0, "rejected": 0, "new_listings": 0, "removed": 0,
@@ -75,12 +75,29 @@ class StorePipeline:
         self.counts["new_listings"] += stats.new_listings
 
     def flush(self) -> None:
+        self.evidence.flush()  # observations and quarantine rows refer to their snapshots
         if self.rows:
+            self._keep_known_sellers(self.rows)
             self._ingest(pd.DataFrame(self.rows), file=self.source)
             self.rows = []
 
+    def _keep_known_sellers(self, rows: list[dict]) -> None:
+        """A product page shows the seller's display name, not the platform's seller id. When the listing already
+        has a seller (from a feed, with its id and licence) keep it; only a listing seen first by a crawl gets a
+        seller keyed by its display name."""
+        keys = sorted({r["listing_id"] for r in rows})
+        with self.db.session() as s:
+            known = set(s.execute(select(Platform.name, Listing.listing_key)
+                                  .join(Listing, Listing.platform_id == Platform.id)
+                                  .where(Listing.listing_key.in_(keys), Listing.seller_id.is_not(None))).all())
+        for row in rows:
+            if (row["platform"], row["listing_id"]) in known:
+                row["seller_id"] = ""
+                row["seller_name"] = ""
+
     def _quarantine(self, item: dict, sha: str | None, reason: str) -> None:
         self.counts["rejected"] += 1
+        self.evidence.flush()
         raw = {k: v for k, v in item.items() if k not in ("body", "headers")}
         with self.db.session() as s:
             s.add(RejectedRecord(source=self.source, file=item.get("url"), line=None, field=reason.split(":")[0],

@@ -37,9 +37,13 @@ class VerifyReport:
 
 
 class EvidenceStore:
-    def __init__(self, db: Database, root: Path | None = None):
+    def __init__(self, db: Database, root: Path | None = None, *, batch: bool = False):
+        """``batch=True`` (crawls): the page file is written at once, its snapshot row at the next ``flush()`` —
+        one transaction for many pages; call ``flush()`` before storing rows that refer to the hashes."""
         self.db = db
         self.root = Path(root or db.settings.evidence_dir)
+        self.batch = batch
+        self._pending: dict[str, dict] = {}
 
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.gz"
@@ -55,16 +59,33 @@ class EvidenceStore:
             tmp.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
             os.chmod(tmp, 0o444)
             os.replace(tmp, path)
-        with self.db.session() as s:
-            if s.get(Snapshot, sha256) is None:
-                s.add(Snapshot(sha256=sha256, url=url, fetched_at=fetched_at or utcnow(), http_status=status,
-                               content_type=content_type, headers=headers, size=len(body),
-                               storage_path=str(path.relative_to(self.root))))
-                try:
-                    s.commit()
-                except IntegrityError:  # stored concurrently by another process: same content, same row
-                    s.rollback()
+        row = {"sha256": sha256, "url": url, "fetched_at": fetched_at or utcnow(), "http_status": status,
+               "content_type": content_type, "headers": headers, "size": len(body),
+               "storage_path": str(path.relative_to(self.root))}
+        if self.batch:
+            self._pending.setdefault(sha256, row)  # the first fetch of a body is its record
+        else:
+            self._insert([row])
         return sha256
+
+    def flush(self) -> None:
+        """Write the snapshot rows of pages stored since the last flush (batch mode), in one transaction."""
+        rows, self._pending = list(self._pending.values()), {}
+        for start in range(0, len(rows), 500):
+            self._insert(rows[start:start + 500])
+
+    def _insert(self, rows: list[dict]) -> None:
+        with self.db.session() as s:
+            known = set(s.scalars(select(Snapshot.sha256).where(Snapshot.sha256.in_([r["sha256"] for r in rows]))))
+            s.add_all(Snapshot(**r) for r in rows if r["sha256"] not in known)
+            try:
+                s.commit()
+                return
+            except IntegrityError:  # stored concurrently by another process: same content, same row
+                s.rollback()
+        if len(rows) > 1:  # find which ones: row by row
+            for row in rows:
+                self._insert([row])
 
     def get(self, sha256: str) -> tuple[Snapshot, bytes]:
         with self.db.session() as s:
