@@ -73,6 +73,12 @@ QUANTITY_CASES = [
     ("Bleach 1.5 L", 1500, "ml"),
     ("Hand sanitizer 2 Liters", 2000, "ml"),
     ("Alcohol 75% 1000 ml", 1000, "ml"),
+    # other European languages seen on shops
+    ("Masques chirurgicaux, lot de 20", 20, "piece"),
+    ("Mondkapjes 50 stuks", 50, "piece"),
+    ("Gants nitrile 100 unités", 100, "piece"),
+    ("RINNIG Einweghandschuhe Nitril, 50 Stück", 50, "piece"),
+    ("不織布マスク 50枚入", 50, "piece"),
 ]
 
 
@@ -153,6 +159,9 @@ CATEGORY_CASES = [
     ("电子体温计", "thermometer"),
     ("Infrared Forehead Thermometer", "thermometer"),
     ("蓝牙耳机", "other"),
+    ("Mondkapjes 50 stuks", "mask.surgical"),
+    ("Nitril handschoenen", "gloves"),
+    ("不織布マスク", "mask.surgical"),
 ]
 
 

@@ -328,7 +328,7 @@ def extract_product(html: str, url: str | None = None) -> Product:
         if UNAVAILABLE.search(buy_area) or (UNAVAILABLE.search(page_text[:4000]) and not re.search(
                 r"add to cart|加入购物车|in den warenkorb|ajouter au panier", page_text, re.I)):
             availability = "out_of_stock"
-        elif re.search(r"in stock|auf lager|en stock|有货|现货|在庫あり", page_text, re.I):
+        elif re.search(r"in stock|auf lager|en stock|op voorraad|disponible|disponibile|有货|现货|在庫あり", page_text, re.I):
             availability = "in_stock"
         else:
             availability = "unknown"

@@ -53,8 +53,8 @@ _RULES: list[tuple[str, str]] = [
     ("mask.respirator", r"k?n\s?95|ffp[23]|kf\s?94|kf\s?80|\b(3m\s*)?(9501|9502|1860|8210|9010|9001)\b|respirator|防护口罩|防尘口罩|医用防护口罩"),
     ("mask.cloth", r"(棉布|纯棉|布|可水洗|可清洗|重复使用)\s*口罩|(cloth|cotton|reusable|washable|fabric)\s+(face\s+)?masks?"),
     ("mask.surgical", r"口罩|マスク|face\s*masks?|surgical\s*masks?|medical\s*masks?|procedure\s*masks?|masks?\b|"
-                      r"maske|masque|mascarilla|mascherin"),
-    ("gloves", r"手套|手袋|gloves?\b|handschuhe|gants|guantes|guanti"),
+                      r"maske|masque|mascarilla|mascherin|mondkap|mondmasker"),
+    ("gloves", r"手套|手袋|gloves?\b|handschuhe|handschoenen|gants|guantes|guanti"),
     ("protective_clothing", r"防护服|隔离衣|手术衣|连体服|protective\s+(suit|clothing|coverall)|coverall|isolation\s+gown|gowns?\b"),
     ("goggles", r"护目镜|防护眼镜|防护面罩|面屏|goggles?|safety\s+glasses|face\s+shields?"),
     ("thermometer", r"体温计|温度计|额温枪|测温枪|耳温枪|thermometer"),

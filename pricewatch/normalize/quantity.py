@@ -39,7 +39,7 @@ class Quantity:
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 NUM = r"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{1,2})"  # a number not glued to a model code
-PIECE = r"(?:只|片|个|個|支|枚|双|副|套|条|粒|stück(?![A-Za-z])|stk(?![A-Za-z])|pièces?(?![A-Za-z])|unidades(?![A-Za-z])|pcs?(?![A-Za-z])|pieces?(?![A-Za-z])|count(?![A-Za-z])|ct(?![A-Za-z])|masks?(?![A-Za-z])|wipes?(?![A-Za-z])|sheets?(?![A-Za-z])|pairs?(?![A-Za-z])|units?(?![A-Za-z])|tablets?(?![A-Za-z])|gloves?(?![A-Za-z]))"
+PIECE = r"(?:只|片|个|個|支|枚|双|副|套|条|粒|stück(?![A-Za-z])|stk(?![A-Za-z])|pièces?(?![A-Za-z])|unidades(?![A-Za-z])|stuks(?![A-Za-z])|unités(?![A-Za-z])|pcs?(?![A-Za-z])|pieces?(?![A-Za-z])|count(?![A-Za-z])|ct(?![A-Za-z])|masks?(?![A-Za-z])|wipes?(?![A-Za-z])|sheets?(?![A-Za-z])|pairs?(?![A-Za-z])|units?(?![A-Za-z])|tablets?(?![A-Za-z])|gloves?(?![A-Za-z]))"
 CONTAINER = r"(?:盒|袋|包|瓶|桶|箱|罐|提|bottles?(?![A-Za-z])|boxe?s?(?![A-Za-z])|bags?(?![A-Za-z])|packs?(?![A-Za-z])|cans?(?![A-Za-z])|jugs?(?![A-Za-z])|tubs?(?![A-Za-z])|canisters?(?![A-Za-z])|pouches(?![A-Za-z])|pouch(?![A-Za-z]))"
 MEASURE = (
     r"(?:fl\.?\s*oz\.?|fluid\s+ounces?|ounces?|oz(?![A-Za-z])|ml(?![A-Za-z])|毫升|millilit(?:er|re)s?|l(?![A-Za-z])|升|lit(?:er|re)s?(?![A-Za-z])|gal(?:lon)?s?(?![A-Za-z])"
@@ -52,7 +52,7 @@ _PER_CONTAINER = re.compile(rf"{NUM}\s*({PIECE}|{MEASURE})\s*装?\s*[/／每]\s*
 _PER_CONTAINER_PREFIX = re.compile(rf"每\s*{CONTAINER}\s*{NUM}\s*({PIECE}|{MEASURE})", re.IGNORECASE)
 _N_TIMES_MEASURE = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+(?:[.,]\d+)?)\s*({MEASURE})", re.IGNORECASE)
 _TIMES_N = re.compile(rf"{TIMES}\s*(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{{1,2}})(?![\d.,])(?!{DIMENSION})\s*({CONTAINER}|{PIECE})?", re.IGNORECASE)
-_PACK_OF = re.compile(r"(?:pack|set|case|box|bundle)\s+of\s+(\d+)|(\d+)\s*[- ]?\s*(?:pack|pk)s?(?![A-Za-z])|(\d+)\s+packs?(?![A-Za-z])", re.IGNORECASE)
+_PACK_OF = re.compile(r"(?:pack|set|case|box|bundle)\s+of\s+(\d+)|(?:lot|pack|set)\s+de\s+(\d+)|(\d+)\s*[- ]?\s*(?:pack|pk)s?(?![A-Za-z])|(\d+)\s+packs?(?![A-Za-z])", re.IGNORECASE)
 _N_CONTAINERS = re.compile(rf"{NUM}\s*{CONTAINER}\s*(装)?", re.IGNORECASE)
 _MEASURE = re.compile(rf"{NUM}\s*({MEASURE})", re.IGNORECASE)
 _PIECES = re.compile(rf"{NUM}\s*({PIECE})\s*(装)?", re.IGNORECASE)
