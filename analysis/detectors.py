@@ -1,6 +1,7 @@
 """Statistical detectors for early warning when no emergency is declared, and the two reference detectors.
 
-``monitor`` — a robust level shift on log unit price, with weekly/festival promotions taken out:
+``monitor`` — a robust level shift on log unit price, with weekly/festival promotions taken out (two statsmodels
+tests after a cheap screen; by default both must confirm):
 
 1. a cheap vectorised screen over all listings: each day's unit price against the median of the listing's previous
    28 observed days (a rolling robust baseline); days more than ``screen_pct`` above it, two observed days in a
@@ -9,7 +10,9 @@
    season + residual; the level shift is the change of the de-seasonalised level (trend + residual) between the
    28 days before the candidate day and the days from it on. It must exceed ``screen_pct`` and four robust standard
    deviations of the pre-period residuals. A weekly promotion lives in the seasonal part and a one-day spike in the
-   residual of one day, so neither shifts the level.
+   residual of one day, so neither shifts the level;
+3. a robust change-point test (statsmodels RLM, Huber): a step regressor at the candidate day on log price; the step
+   must exceed ``screen_pct`` with a t-statistic above 4, and outliers weigh little in the fit.
 
 Reference detectors (scored by ``pricewatch evaluate`` for comparison, never used for alerts):
 
@@ -83,13 +86,36 @@ def net_of_market(daily: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def monitor(daily: pd.DataFrame, screen_pct: float = 25.0, listings: pd.DataFrame | None = None) -> pd.DataFrame:
+def rlm_level_shift(series: pd.Series, at: pd.Timestamp, min_pct: float = 25.0) -> tuple[bool, float]:
+    """Robust change-point test: a step at ``at`` in log unit price, fitted by statsmodels' robust linear model
+    (Huber M-estimator, so single wild observations weigh little): log p = a + b·[t ≥ at]. Confirmed when the step
+    is above ``min_pct`` and its t-statistic above 4. Returns (confirmed, step in percent)."""
+    import statsmodels.api as sm
+
+    s = np.log(series.astype("float64"))
+    before = s[s.index < at]
+    after = s[s.index >= at]
+    if len(before) < 14 or len(after) < 2:
+        return False, 0.0
+    step = (s.index >= at).astype(float)
+    fit = sm.RLM(s.to_numpy(), sm.add_constant(step), M=sm.robust.norms.HuberT()).fit()
+    coef, t = float(fit.params[1]), float(fit.tvalues[1])
+    return bool(coef > np.log1p(min_pct / 100.0) and t > 4.0), (np.exp(coef) - 1.0) * 100.0
+
+
+TESTS = {"stl": stl_level_shift, "rlm": rlm_level_shift}
+
+
+def monitor(daily: pd.DataFrame, screen_pct: float = 25.0, listings: pd.DataFrame | None = None,
+            method: str = "both") -> pd.DataFrame:
     """Level-shift episodes for listings without an emergency (see module docstring).
 
-    With ``listings`` (indexed by listing_id: category, currency, unit) prices are first taken net of market-wide
-    movement (:func:`net_of_market`). Returns listing_id, first_violation_at (the candidate day), baseline
-    (rolling median), shift_pct.
+    ``method``: ``"stl"`` (the STL residual/level test), ``"rlm"`` (the robust change-point test) or ``"both"``
+    (both must confirm: the default, for the fewest false alarms). With ``listings`` (indexed by listing_id:
+    category, currency, unit) prices are first taken net of market-wide movement (:func:`net_of_market`). Returns
+    listing_id, first_violation_at (the candidate day), baseline (rolling median), shift_pct.
     """
+    tests = list(TESTS.values()) if method == "both" else [TESTS[method]]
     if listings is not None:
         daily = net_of_market(daily, listings)
     candidates = screen(daily, screen_pct=screen_pct)
@@ -97,9 +123,10 @@ def monitor(daily: pd.DataFrame, screen_pct: float = 25.0, listings: pd.DataFram
     by_listing = {lid: g for lid, g in daily[daily["listing_id"].isin(candidates["listing_id"])].groupby("listing_id")}
     for cand in candidates.itertuples(index=False):  # statsmodels per candidate only (few after the screen)
         g = by_listing[cand.listing_id]
-        ok, shift = stl_level_shift(g.set_index("day")["unit_price"], cand.day, screen_pct)
-        if ok:
-            rows.append((cand.listing_id, cand.day, cand.baseline, shift))
+        series = g.set_index("day")["unit_price"]
+        results = [test(series, cand.day, screen_pct) for test in tests]
+        if all(ok for ok, _ in results):
+            rows.append((cand.listing_id, cand.day, cand.baseline, results[0][1]))
     return pd.DataFrame(rows, columns=["listing_id", "first_violation_at", "baseline", "shift_pct"])
 
 
