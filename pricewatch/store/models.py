@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -151,6 +152,11 @@ class Listing(Base):
     first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | unavailable | delisted
+    # where pack_quantity came from, why it could not be read, and a cross-platform product key (revision 0002;
+    # filled by normalisation, NULL on listings written before it)
+    quantity_source: Mapped[str | None] = mapped_column(String(32))
+    unnormalised_reason: Mapped[str | None] = mapped_column(String(32))
+    product_key: Mapped[str | None] = mapped_column(String(200), index=True)
 
     platform: Mapped[Platform] = relationship()
     seller: Mapped[Seller | None] = relationship()
@@ -170,11 +176,28 @@ class Snapshot(Base):
     storage_path: Mapped[str | None] = mapped_column(Text)  # relative to the evidence dir
 
 
+class FeedFile(Base):
+    """A feed file (or another named input such as ``POST /v1/observations``) that observations came from.
+
+    Observations refer to it by id (``price_observation.file_id``) so that a million rows do not each repeat
+    the path.
+    """
+
+    __tablename__ = "feed_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)  # the path as given to ``pricewatch ingest``
+    first_ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PriceObservation(Base):
     """One price seen for one listing at one instant from one source.
 
     ``unit_price`` = (price + shipping) / listing total quantity, in ``currency`` per ``quantity_unit``;
-    NULL when the quantity is unknown. Unique per (listing, observed_at, source): re-ingesting adds nothing.
+    NULL when the quantity is unknown. Unique per (listing, observed_at, source): re-ingesting identical data adds
+    nothing. A row with the same key but another price, shipping or currency is a conflict: it is recorded in
+    ``observation_conflict``, the stored row keeps the lower amount and ``conflict`` is set (see
+    ``pricewatch.ingest.conflicts``). ``file_id``/``line`` say where the stored values came from (NULL for rows
+    written before revision 0002 and for inputs without a name).
     """
 
     __tablename__ = "price_observation"
@@ -195,6 +218,45 @@ class PriceObservation(Base):
     list_price: Mapped[float | None] = mapped_column(Money)  # struck-through "was" price when shown
     source: Mapped[str] = mapped_column(String(128))
     snapshot_sha256: Mapped[str | None] = mapped_column(ForeignKey("snapshot.sha256"))
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # feed_file.id, deliberately without a foreign key: adding one would rebuild this (large) table on SQLite and
+    # add a lookup per inserted row; feed_file rows are never deleted
+    file_id: Mapped[int | None] = mapped_column(Integer)
+    line: Mapped[int | None] = mapped_column(Integer)
+
+
+class ObservationConflict(Base):
+    """Two different values for one observation key (listing, observed_at, source).
+
+    ``stored_*`` are the values the stored observation held when the conflict was detected, ``incoming_*`` the
+    row that disagreed; ``*_file``/``*_line`` say where each came from (NULL when unknown: rows stored before
+    revision 0002, inputs without a name). ``resolution`` says what ingestion did: ``lower_kept`` (the stored
+    observation now holds the lower amount paid of the two) or ``stored_kept`` (the currencies differ, so the
+    amounts cannot be compared and the stored values stay). Reviewers may set other values.
+    """
+
+    __tablename__ = "observation_conflict"
+    __table_args__ = (Index("ix_observation_conflict_listing_time", "listing_id", "observed_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(128))
+    stored_price: Mapped[float | None] = mapped_column(Money)
+    stored_shipping: Mapped[float | None] = mapped_column(Money)
+    stored_currency: Mapped[str] = mapped_column(String(3))
+    stored_file: Mapped[str | None] = mapped_column(Text)
+    stored_line: Mapped[int | None] = mapped_column(Integer)
+    incoming_price: Mapped[float | None] = mapped_column(Money)
+    incoming_shipping: Mapped[float | None] = mapped_column(Money)
+    incoming_currency: Mapped[str] = mapped_column(String(3))
+    incoming_file: Mapped[str | None] = mapped_column(Text)
+    incoming_line: Mapped[int | None] = mapped_column(Integer)
+    resolution: Mapped[str] = mapped_column(String(32))  # lower_kept | stored_kept | set by a reviewer
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sha1 of the key and both sides (order-free): re-ingesting the same files records each conflict once
+    fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
+
+    listing: Mapped[Listing] = relationship()
 
 
 class RejectedRecord(Base):
@@ -360,9 +422,11 @@ __all__ = [
     "AuditLog",
     "Base",
     "Emergency",
+    "FeedFile",
     "JobRun",
     "Lease",
     "Listing",
+    "ObservationConflict",
     "Platform",
     "PriceObservation",
     "RejectedRecord",
