@@ -14,7 +14,9 @@ an alert can say exactly what it compared against.
 - :func:`rolling_baselines` — the median of each listing's previous ``window`` days, day by day, for monitoring
   when no emergency is declared.
 
-Inputs are the daily series of :func:`analysis.series.daily_series`.
+Inputs are the daily series of :func:`analysis.series.daily_series`; when it carries ``regular_price``
+(:func:`analysis.regular.regular_prices`) baselines are taken over regular prices, so a temporary promotion inside
+or just before the window does not lower the reference.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def own_baselines(daily: pd.DataFrame, t0: pd.Series, method: str = "median_30d"
     """
     stat, days_from, days_to = _parse(method)
     frame = daily.merge(t0.rename("t0"), left_on="listing_id", right_index=True, how="inner")
+    if "regular_price" in frame:
+        # temporary discounts taken out (analysis.regular): the baseline is the regular shelf price
+        frame = frame.assign(unit_price=frame["regular_price"])
     lo = frame["t0"].dt.floor("D") - pd.to_timedelta(days_from, unit="D")
     hi = frame["t0"].dt.floor("D") - pd.to_timedelta(days_to - 1, unit="D")  # exclusive: the day before t0 ends it
     window = frame[(frame["day"] >= lo) & (frame["day"] < hi)]
@@ -103,7 +108,9 @@ def peer_baselines(own: pd.DataFrame, listings: pd.DataFrame, keys: tuple[str, .
 
 def rolling_baselines(daily: pd.DataFrame, window: int = 28, min_days: int = 7) -> pd.Series:
     """For each daily row, the median unit price of the listing's previous ``window`` observed days (NaN when
-    fewer than ``min_days``). Aligned with ``daily``'s index; ``daily`` must be sorted by listing and day."""
-    shifted = daily.groupby("listing_id")["unit_price"].shift(1)
+    fewer than ``min_days``). Aligned with ``daily``'s index; ``daily`` must be sorted by listing and day. With a
+    ``regular_price`` column (analysis.regular) the median is of regular prices: a promotion does not lower it."""
+    column = "regular_price" if "regular_price" in daily else "unit_price"
+    shifted = daily.groupby("listing_id")[column].shift(1)
     rolled = shifted.groupby(daily["listing_id"]).rolling(window, min_periods=min_days).median()
     return rolled.reset_index(level=0, drop=True).reindex(daily.index)

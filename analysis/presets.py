@@ -25,6 +25,16 @@ class Preset:
     tail_days: int = 0
     statutory: bool = False
     flags: tuple[str, ...] = field(default_factory=tuple)
+    at_line: str = "allowed"
+    pre_declaration: str = "settled"
+    wording: str = ""
+
+    def __post_init__(self) -> None:
+        if self.at_line not in ("allowed", "violation"):
+            raise ValueError(f"preset {self.id}: at_line must be 'allowed' or 'violation', not {self.at_line!r}")
+        if self.pre_declaration not in ("settled", "window"):
+            raise ValueError(f"preset {self.id}: pre_declaration must be 'settled' or 'window', "
+                             f"not {self.pre_declaration!r}")
 
     @property
     def threshold_pct(self) -> float:
@@ -35,7 +45,9 @@ class Preset:
         if self.flag_pct == 0:
             return f"{self.id} allows no increase (tolerance {self.tolerance_pct:g}%)"
         kind = "statutory line" if self.statutory else "review threshold"
-        return f"{self.id} flags increases above {self.flag_pct:g}% ({kind})"
+        over = "of" if self.at_line == "violation" else "above"
+        more = " or more" if self.at_line == "violation" else ""
+        return f"{self.id} flags increases {over} {self.flag_pct:g}%{more} ({kind})"
 
 
 @lru_cache(maxsize=1)

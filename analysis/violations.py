@@ -7,7 +7,11 @@ For each listing covered by an emergency (``targets``):
 2. the market's own movement is taken out: the ratio is divided by the category index when the index is above 1
    (a listing that merely follows its market is not a violation; falls are not credited);
 3. the threshold is the preset's (legal line or noise tolerance) but never below four times the listing's normal
-   day-to-day wobble (median absolute deviation of log prices), so scrape noise cannot trip a no-increase rule;
+   day-to-day wobble (median absolute deviation of log prices), so scrape noise cannot trip a no-increase rule.
+   A line written in a statute is applied exactly: the increase is rounded to 0.01 % (half-even, on the ratio
+   computed in float64) before it is compared, and the preset says whether the line itself is inside
+   (``at_line = "violation"``: "10 % or more", PA's "20 % or more") or outside (``at_line = "allowed"``: CA's "more
+   than 10 %"). €5.00 → €5.50 is exactly +10.00 %: allowed under CA, a violation under NYC's "10 % or more";
 4. an *episode* is a run of consecutive observed days over the threshold; it needs two observed days (persistence):
    a single wild observation — or a single day — is never a violation on its own. Gaps in observation do not break
    a run.
@@ -22,12 +26,35 @@ import pandas as pd
 
 from analysis.presets import Preset, severity
 
-TARGET_COLUMNS = ["t0", "end", "rule", "baseline", "baseline_kind", "noise", "category", "currency", "unit"]
+TARGET_COLUMNS = ["t0", "start", "end", "rule", "baseline", "baseline_kind", "noise", "category", "currency", "unit"]
 EPISODE_COLUMNS = ["listing_id", "rule", "baseline_kind", "baseline", "first_violation_at", "confirmed_at",
                    "last_violation_at", "n_days", "observed_unit_price", "increase_pct", "adjusted_increase_pct",
                    "peak_increase_pct", "market_pct", "severity", "ongoing", "evidence"]
 MIN_DAYS = 2
 NOISE_FACTOR = 4.0
+PEER_KINDS = ("peer",)
+
+
+def exact_pct(increase_pct: np.ndarray) -> np.ndarray:
+    """Increases in percent rounded to 0.01 % (half-even): the precision statutes and regulators work in.
+
+    5.50 / 5.00 − 1 is 0.10000000000000009 in binary floating point; rounded it is exactly 10.00.
+    """
+    return np.round(np.asarray(increase_pct, dtype="float64"), 2)
+
+
+def over_line(increase_pct: np.ndarray, legal_pct: np.ndarray, noise_pct: np.ndarray,
+              inclusive: np.ndarray) -> np.ndarray:
+    """True where an increase (percent) violates the line.
+
+    ``legal_pct`` is the preset's line, ``inclusive`` says whether an increase exactly on it is a violation
+    ("10 % or more") or not ("more than 10 %"). When the listing's normal wobble (``noise_pct``, already times the
+    noise factor) is above the legal line, the wobble is the line and must be exceeded strictly.
+    """
+    pct = exact_pct(increase_pct)
+    legal = exact_pct(legal_pct)
+    at_legal = np.where(inclusive, pct >= legal, pct > legal)
+    return np.where(noise_pct > legal, pct > noise_pct, at_legal)
 
 
 def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Preset],
@@ -41,8 +68,10 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     if targets.empty or daily.empty:
         return pd.DataFrame(columns=EPISODE_COLUMNS), pd.DataFrame()
     last_day = daily.groupby("listing_id")["day"].max().rename("listing_last_day")
+    targets = targets if "start" in targets else targets.assign(start=targets["t0"])
     frame = daily.merge(targets[TARGET_COLUMNS], left_on="listing_id", right_index=True, how="inner")
-    in_force = (frame["day"] >= frame["t0"].dt.floor("D")) & (frame["end"].isna() | (frame["day"] <= frame["end"]))
+    # in force from the emergency's start (not from a baseline-date override) to its end (+ tail days)
+    in_force = (frame["last_at"] >= frame["start"]) & (frame["end"].isna() | (frame["day"] <= frame["end"]))
     frame = frame[in_force & frame["baseline"].notna()].copy()
     if frame.empty:
         return pd.DataFrame(columns=EPISODE_COLUMNS), frame
@@ -56,11 +85,15 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     frame["increase"] = frame["unit_price"] / frame["baseline"] - 1.0
     frame["adjusted"] = (frame["unit_price"] / (frame["baseline"] * frame["market"])) - 1.0
 
-    rules = frame["rule"].map({k: p.threshold_pct / 100.0 for k, p in presets.items()})
-    new_seller = frame["rule"].map({k: p.new_seller_pct / 100.0 for k, p in presets.items()})
-    legal = np.where(frame["baseline_kind"] == "peer", new_seller, rules)
-    frame["threshold"] = np.maximum(legal, NOISE_FACTOR * frame["noise"].fillna(0.0).to_numpy())
-    frame["over"] = frame["adjusted"] > frame["threshold"]
+    rules = frame["rule"].map({k: p.threshold_pct for k, p in presets.items()}).to_numpy(dtype="float64")
+    new_seller = frame["rule"].map({k: p.new_seller_pct for k, p in presets.items()}).to_numpy(dtype="float64")
+    inclusive = frame["rule"].map({k: p.at_line == "violation" for k, p in presets.items()}).to_numpy(dtype=bool)
+    peer = frame["baseline_kind"].isin(PEER_KINDS).to_numpy()
+    capped = (frame["baseline_kind"] == "cap").to_numpy()
+    legal = np.where(peer, new_seller, np.where(capped, 0.0, rules))
+    noise = NOISE_FACTOR * frame["noise"].fillna(0.0).to_numpy() * 100.0
+    frame["threshold"] = np.maximum(legal, noise) / 100.0
+    frame["over"] = over_line(frame["adjusted"].to_numpy() * 100.0, legal, noise, inclusive & ~capped & ~peer)
 
     frame = frame.sort_values(["listing_id", "day"], kind="stable").reset_index(drop=True)
     change = (frame["over"] != frame["over"].shift()) | (frame["listing_id"] != frame["listing_id"].shift())
@@ -77,7 +110,7 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
         "rule": first["rule"],
         "baseline_kind": first["baseline_kind"],
         "baseline": first["baseline"],
-        "first_violation_at": first["first_at"],
+        "first_violation_at": np.maximum(first["first_at"], first["start"]),
         "confirmed_at": second["first_at"].reindex(first.index),
         "last_violation_at": last["last_at"],
         "n_days": grouped.size(),

@@ -175,6 +175,10 @@ def test_every_alert_episode_records_how_its_baseline_was_made():
     assert own["baseline"] == pytest.approx(1.0) and own["baseline_n"] == 7
     assert own["baseline_window_end"] == T0 - DAY
     peer = episodes.loc["new"]
-    assert peer["baseline_kind"] == "peer" and peer["baseline_method"] == "peer_median_30d"
-    assert peer["baseline"] == pytest.approx(1.025, abs=0.01)
-    assert peer["increase_pct"] == pytest.approx(290, abs=3)
+    # no product key: the size-class peers' 90th percentile of pre-emergency unit prices
+    assert peer["baseline_kind"] == "peer" and peer["baseline_method"] == "peer_p90_30d"
+    prices = sorted([1.0] + [1.0 + 0.01 * k for k in range(6)])   # x's own baseline is one of the peers
+    assert peer["baseline"] == pytest.approx(np.quantile(prices, 0.9), abs=1e-9)
+    assert peer["peer_n"] == 7 and peer["peer_statistic"] == "p90"
+    assert peer["peer_group"] == "mask.surgical · CNY/piece · pack ~8 piece"
+    assert peer["increase_pct"] == pytest.approx((4.0 / np.quantile(prices, 0.9) - 1) * 100, abs=0.01)
