@@ -286,7 +286,7 @@ class Emergency(Base):
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     baseline_date: Mapped[datetime | None] = mapped_column(UTCDateTime)  # override (CA SB 1196)
-    categories: Mapped[list | None] = mapped_column(JSON)  # None = all categories
+    categories: Mapped[list | None] = mapped_column(JSON)  # None = the protective-goods categories (never other)
     rule_preset: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -416,11 +416,32 @@ class Lease(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DetectRun(Base):
+    """One ``pricewatch detect`` run: what it evaluated and, by reason, what it could not (analysis.coverage).
+
+    ``coverage`` is JSON: ``{"counts": [{"status", "reason", "listings"}…], "examples": {reason: [{"listing_id",
+    "platform", "listing_key", "title", "detail"}…]}}`` with up to five example listings per reason.
+    """
+
+    __tablename__ = "detect_run"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    observations: Mapped[int] = mapped_column(Integer, default=0)
+    listings: Mapped[int] = mapped_column(Integer, default=0)
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    monitored: Mapped[int] = mapped_column(Integer, default=0)
+    not_evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    episodes: Mapped[int] = mapped_column(Integer, default=0)
+    coverage: Mapped[dict | None] = mapped_column(JSON)
+
+
 __all__ = [
     "Alert",
     "ApiKey",
     "AuditLog",
     "Base",
+    "DetectRun",
     "Emergency",
     "FeedFile",
     "JobRun",
