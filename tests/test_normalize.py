@@ -27,7 +27,7 @@ QUANTITY_CASES = [
     ("酒精棉片 100片/盒", 100, "piece"),
     ("75%酒精消毒湿巾 80片 3包", 240, "piece"),
     ("口罩 2盒", None, None),
-    ("额温枪 红外测温", None, None),
+    ("额温枪 红外测温", 1, "piece"),  # a thermometer with no count stated is one (convention default_single)
     ("一次性口罩 两盒装 每盒50只", 100, "piece"),
     ("口罩 十只装", 10, "piece"),
     # Chinese: volumes and weights
@@ -207,4 +207,5 @@ def test_normalize_command_prints_json_for_one_title(run_cli):
     result = run_cli("normalize", "KN95 口罩 10只/袋×5袋")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"title": "KN95 口罩 10只/袋×5袋", "category": "mask.respirator",
-                                         "quantity": 50.0, "quantity_unit": "piece"}
+                                         "quantity": 50.0, "quantity_unit": "piece",
+                                         "quantity_source": "title:per_container", "unnormalised_reason": None}

@@ -18,16 +18,23 @@ from pricewatch.normalize import normalize_title, resolve_quantities
 @click.option("--output", "output_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the CSV with category, quantity, quantity_unit added (row order kept).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input CSV.")
-def normalize(title: str | None, input_path: Path | None, output_path: Path | None, encoding: str) -> None:
+@click.option("--explain", is_flag=True,
+              help="Also write quantity_source (pack_size, title:<rule>, default_single) and unnormalised_reason "
+                   "(no_quantity, ambiguous_options, implausible_quantity).")
+def normalize(title: str | None, input_path: Path | None, output_path: Path | None, encoding: str,
+              explain: bool) -> None:
     """Read category, total quantity and canonical unit (piece, ml, g) from product titles.
 
-    With TITLE, print one JSON object. With --input/--output, add the columns category, quantity and quantity_unit
-    to a CSV; an unreadable quantity is left empty (never guessed).
+    With TITLE, print one JSON object: title, category, quantity, quantity_unit, quantity_source (where the
+    quantity came from) and unnormalised_reason (why there is none). With --input/--output, add exactly the columns
+    category, quantity and quantity_unit to a CSV (with --explain also quantity_source and unnormalised_reason);
+    an unreadable quantity is left empty (never guessed). The grammar is described in docs/normalisation.md.
 
     \b
     Examples:
       pricewatch normalize "KN95 口罩 10只/袋×5袋"
       pricewatch normalize --input titles.csv --output titles.normalised.csv
+      pricewatch normalize --input titles.csv --output titles.normalised.csv --explain
     """
     if title is not None:
         if input_path or output_path:
@@ -49,7 +56,12 @@ def normalize(title: str | None, input_path: Path | None, output_path: Path | No
     frame["category"] = result["category"]
     frame["quantity"] = result["quantity"]
     frame["quantity_unit"] = result["quantity_unit"]
+    if explain:
+        frame["quantity_source"] = result["quantity_source"]
+        frame["unnormalised_reason"] = result["unnormalised_reason"]
     frame.to_csv(output_path, index=False)
     readable = int(result["quantity"].notna().sum())
-    click.echo(f"{len(frame):,} titles: {readable:,} with a quantity, {len(frame) - readable:,} without; "
-               f"wrote {output_path}")
+    reasons = result["unnormalised_reason"].value_counts()
+    why = ", ".join(f"{count:,} {reason}" for reason, count in reasons.items())
+    click.echo(f"{len(frame):,} titles: {readable:,} with a quantity, {len(frame) - readable:,} without"
+               f"{f' ({why})' if why else ''}; wrote {output_path}")

@@ -14,28 +14,53 @@ import numpy as np
 import pandas as pd
 
 from pricewatch.normalize.category import classify
-from pricewatch.normalize.quantity import parse_quantity
+from pricewatch.normalize.quantity import IMPLAUSIBLE_QUANTITY, NO_QUANTITY, Quantity, read_quantity
+
+RESULT_COLUMNS = ("category", "quantity", "quantity_unit", "quantity_source", "unnormalised_reason")
 
 
 def normalize_title(title: str | None, pack_size: str | None = None, category: str | None = None) -> dict:
-    """``{"category", "quantity", "quantity_unit"}`` for one listing; quantity fields are None when unreadable.
+    """One listing's ``category``, ``quantity``, ``quantity_unit``, ``quantity_source`` and ``unnormalised_reason``.
 
     ``pack_size`` (feed v1) wins over the title when it can be read; ``category`` defaults to the title's class.
+    ``quantity_source`` is ``"pack_size"``, ``"title:<rule>"`` (the grammar rule that read it, e.g.
+    ``title:stated_total``) or ``"default_single"``; None when there is no quantity. ``unnormalised_reason`` is None
+    when a quantity was found, else ``no_quantity``, ``ambiguous_options`` or ``implausible_quantity``. A pack size
+    that is readable but implausible for the category is refused (the title is not consulted: the feed's own
+    claim is wrong and a person should look).
     """
     category = category or classify(title)
-    quantity = parse_quantity(pack_size, category) if pack_size else None
-    if quantity is None:
-        quantity = parse_quantity(title, category)
+    if pack_size:
+        stated = read_quantity(pack_size, category) if isinstance(pack_size, str) else None
+        if stated is not None and stated.quantity is not None and stated.rule != "default_single":
+            return _row(category, stated.quantity, "pack_size", None)
+        if stated is not None and stated.reason == IMPLAUSIBLE_QUANTITY:
+            return _row(category, None, None, IMPLAUSIBLE_QUANTITY)
+    reading = read_quantity(title, category)
+    if reading.quantity is None:
+        return _row(category, None, None, reading.reason or NO_QUANTITY)
+    source = "default_single" if reading.rule == "default_single" else f"title:{reading.rule}"
+    return _row(category, reading.quantity, source, None)
+
+
+def _row(category: str, quantity: Quantity | None, source: str | None, reason: str | None) -> dict:
     return {
         "category": category,
         "quantity": quantity.value if quantity else None,
         "quantity_unit": quantity.unit if quantity else None,
+        "quantity_source": source,
+        "unnormalised_reason": reason,
     }
 
 
 def resolve_quantities(title: pd.Series, pack_size: pd.Series | None = None,
                        category: pd.Series | None = None) -> pd.DataFrame:
-    """Vectorised :func:`normalize_title` over aligned Series; returns category, quantity, quantity_unit."""
+    """Vectorised :func:`normalize_title` over aligned Series.
+
+    Returns ``category, quantity, quantity_unit, quantity_source, unnormalised_reason`` on the title's index
+    (quantity float64, NaN where absent; the others object, None where absent). Each distinct
+    (title, pack_size, category) is read once.
+    """
     frame = pd.DataFrame({
         "title": title.astype(object).where(title.notna(), None),
         "pack_size": (pack_size.astype(object).where(pack_size.notna(), None)
@@ -45,18 +70,17 @@ def resolve_quantities(title: pd.Series, pack_size: pd.Series | None = None,
     }, index=title.index)
     keys = frame.drop_duplicates()
     solved = [normalize_title(t, p, c) for t, p, c in keys.itertuples(index=False, name=None)]
-    keys = keys.assign(
-        _category=[s["category"] for s in solved],
-        _quantity=[s["quantity"] for s in solved],
-        _unit=[s["quantity_unit"] for s in solved],
-    )
+    keys = keys.assign(**{f"_{column}": [s[column] for s in solved] for column in RESULT_COLUMNS})
     merged = frame.merge(keys, on=["title", "pack_size", "category"], how="left", sort=False)
     merged.index = frame.index
-    return pd.DataFrame({
-        "category": merged["_category"].astype(object),
-        "quantity": pd.to_numeric(merged["_quantity"], errors="coerce").astype("float64"),
-        "quantity_unit": merged["_unit"].astype(object),
-    }, index=frame.index)
+    out = pd.DataFrame({column: _objects(merged[f"_{column}"]) for column in RESULT_COLUMNS}, index=frame.index)
+    out["quantity"] = pd.to_numeric(merged["_quantity"], errors="coerce").astype("float64")
+    return out
+
+
+def _objects(column: pd.Series) -> pd.Series:
+    column = column.astype(object)
+    return column.where(column.notna(), None)
 
 
 def unit_prices(price: pd.Series, shipping: pd.Series | None, quantity: pd.Series) -> pd.Series:
