@@ -124,7 +124,13 @@ _RUN_TOGETHER = re.compile(rf"(?<![A-Za-z0-9.,])(\d{{3,9}})\s*(?:pcs?|pieces?|st
                            re.IGNORECASE)
 _STATED_TOTAL = re.compile(
     rf"(?:\btotal(?:\s+of)?|\bin\s+total|\binsgesamt|\bgesamt|\ben\s+total|\bau\s+total|\btotale|共计|合计|总共|总计|共)"
-    rf"\s*[:：]?\s*{_NUMBER}\s*({PIECE}|{MEASURE})?", re.IGNORECASE)
+    rf"\s*[:：]?\s*{_NUMBER}(?![\d.,])(?!\s*{CONTAINER})\s*({PIECE}|{MEASURE})?"
+    # "225 Total Wipes", "(400 total)"
+    rf"|{NUM}\s+(?:({PIECE})\s+)?(?:in\s+)?total{_B}", re.IGNORECASE)
+# "(10 boxes of 200)", "4 packs of 50": containers of a stated content
+_CONTAINERS_OF = re.compile(
+    rf"{NUM}\s*(?:boxes|packs|bags|packungen|cajas|paquetes|bo[iî]tes|confezioni|doosjes|dozen)\s+"
+    rf"(?:of|de|à|mit|da|van|met)\s+(\d+)\s*({PIECE})?", re.IGNORECASE)
 _PER_CONTAINER = re.compile(rf"{NUM}\s*({PIECE}|{MEASURE})\s*装?\s*[/／每]\s*{CONTAINER}", re.IGNORECASE)
 _PER_CONTAINER_PREFIX = re.compile(rf"每\s*{CONTAINER}\s*{NUM}\s*({PIECE}|{MEASURE})", re.IGNORECASE)
 _N_TIMES_MEASURE = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+(?:[.,]\d+)?)\s*({MEASURE})", re.IGNORECASE)
@@ -325,13 +331,19 @@ def _parse(text: str, category: str | None) -> QuantityReading:
 
     m = _STATED_TOTAL.search(work)
     if m is not None and (m.group(2) is None or not _is_measure(m.group(2)) or read_measures):
-        amount, unit = _number(m.group(1)), m.group(2)
+        amount, unit = (_number(m.group(1)), m.group(2)) if m.group(1) else (_number(m.group(3)), m.group(4))
         if unit and _is_measure(unit):
             factor, canon = factors[_measure_key(unit, True)]
             return _checked(amount * factor, canon, "stated_total", category)
         return _checked(amount * (_piece_weight(unit, category) if unit else 1.0), "piece", "stated_total", category)
 
     per_container: list[tuple[float, str]] = []  # (amount, unit) inside one container
+    multipliers: list[float] = []
+    while (m := _CONTAINERS_OF.search(work)) is not None:
+        multipliers.append(_number(m.group(1)))
+        per_container.append((_number(m.group(2)) * (_piece_weight(m.group(3), category) if m.group(3) else 1.0),
+                              "piece"))
+        work = _consume(work, m)
     for pattern in (_PER_CONTAINER, _PER_CONTAINER_PREFIX):
         while (m := pattern.search(work)) is not None:
             amount, unit = _number(m.group(1)), m.group(2)
@@ -343,7 +355,6 @@ def _parse(text: str, category: str | None) -> QuantityReading:
                 per_container.append((amount * _piece_weight(unit, category), "piece"))
             work = _consume(work, m)
 
-    multipliers: list[float] = []
     pack_only: list[float] = []  # multipliers that also count items on their own ("Pack of 3", "10x KN95")
     pack_rule = "multiplier"
     measures: list[tuple[float, str]] = []
