@@ -41,7 +41,7 @@ def test_valid_feed_lands_with_unit_prices(db, workdir, run_cli):
     feed = write(workdir / "feed.csv", GOOD)
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 0, result.output
-    assert "3 rows: 3 accepted, 0 duplicate, 0 rejected; 3 new listings" in result.output
+    assert "3 rows: 3 accepted, 0 duplicate, 0 conflicting, 0 rejected; 3 new listings" in result.output
     with db.session() as s:
         rows = s.execute(select(Listing.listing_key, PriceObservation.unit_price, PriceObservation.quantity,
                                 PriceObservation.quantity_unit, PriceObservation.availability)
@@ -62,8 +62,8 @@ def test_reingesting_the_same_file_adds_nothing(db, workdir, run_cli):
     feed = write(workdir / "feed.csv", [*GOOD, "jd,102,2020-01-20,1,CNY,,,,x,,,"])
     first = run_cli("ingest", str(feed))
     second = run_cli("ingest", str(feed))
-    assert "3 accepted, 0 duplicate, 1 rejected" in first.output
-    assert "0 accepted, 3 duplicate, 1 rejected; 0 new listings" in second.output
+    assert "3 accepted, 0 duplicate, 0 conflicting, 1 rejected" in first.output
+    assert "0 accepted, 3 duplicate, 0 conflicting, 1 rejected; 0 new listings" in second.output
     assert count(db, PriceObservation) == 3
     assert count(db, Listing) == 3
     assert count(db, RejectedRecord) == 1  # the bad row is quarantined once, not once per run
@@ -106,7 +106,7 @@ def test_bad_row_is_quarantined_with_its_field_and_the_rest_lands(db, workdir, r
     feed = write(workdir / "feed.csv", [GOOD[0], line, GOOD[2]])
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 0, result.output
-    assert "2 accepted, 0 duplicate, 1 rejected" in result.output
+    assert "2 accepted, 0 duplicate, 0 conflicting, 1 rejected" in result.output
     assert count(db, PriceObservation) == 2
     [(at_line, stored_field, stored_reason)] = rejected(db)
     assert at_line == 3 and stored_field == field
@@ -119,7 +119,7 @@ def test_unknown_category_id_is_rejected(db, workdir, run_cli):
                                         "jd,2,2020-01-20T10:00:00Z,9.9,CNY,口罩 50只,mask.surgical"],
                  header="platform,listing_id,observed_at,price,currency,title,category")
     result = run_cli("ingest", str(feed))
-    assert "1 accepted, 0 duplicate, 1 rejected" in result.output
+    assert "1 accepted, 0 duplicate, 0 conflicting, 1 rejected" in result.output
     [(line, field, reason)] = rejected(db)
     assert (line, field) == (2, "category") and "'masks' is not a taxonomy id" in reason
 
@@ -211,7 +211,7 @@ def test_jsonl_and_gzip_feeds(db, workdir, run_cli):
     (workdir / "feed.jsonl.gz").write_bytes(gzip.compress(text.encode()))
     result = run_cli("ingest", str(workdir / "feed.jsonl.gz"))
     assert result.exit_code == 0, result.output
-    assert "3 rows: 1 accepted, 0 duplicate, 2 rejected" in result.output
+    assert "3 rows: 1 accepted, 0 duplicate, 0 conflicting, 2 rejected" in result.output
     fields = [(line, field) for line, field, _ in rejected(db)]
     assert fields == [(2, "price"), (3, "row")]
     with db.session() as s:

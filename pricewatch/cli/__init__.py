@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evidence": ("pricewatch.cli.evidence:evidence", "Evidence pages: show one, verify the whole store."),
     "crawl": ("pricewatch.cli.crawl:crawl", "Crawl storefronts or feeds (in a child process) into the database."),
     "demo": ("pricewatch.cli.demo:demo", "A simulated crisis end to end: feeds, crawls, detection, webhooks, digest."),
+    "conflicts": ("pricewatch.cli.conflicts:conflicts", "Data conflicts: one observation seen with two prices."),
 }
 
 

@@ -1,8 +1,9 @@
 """Ingestion: feed rows → validated, normalised, stored observations (and quarantined rejects).
 
 One chunk is one transaction: validate (vectorised) → normalise (once per distinct title/pack size) → upsert
-platforms, sellers, listings → insert observations idempotently → quarantine bad rows → commit. When a file
-breaks half-way (truncated gzip, wrong encoding) the committed chunks stay and are reported.
+platforms, sellers, listings → insert observations idempotently → tell the rows that were not new apart into
+duplicates and conflicts (``pricewatch.ingest.conflicts``) → quarantine bad rows → commit. When a file breaks
+half-way (truncated gzip, wrong encoding) the committed chunks stay and are reported.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from pricewatch.errors import FeedError
 from pricewatch.feed.reader import read_feed
 from pricewatch.feed.schema import validate
-from pricewatch.ingest import writer
+from pricewatch.ingest import conflicts, writer
 from pricewatch.normalize import resolve_quantities, unit_prices
 from pricewatch.store.engine import Database
 
@@ -28,11 +29,14 @@ COMMIT_ROWS = 400_000
 
 @dataclass
 class IngestStats:
-    """Counts for one run. ``accepted`` rows were new; ``duplicate`` rows were valid but already stored."""
+    """Counts for one run. ``accepted`` rows were new; ``duplicate`` rows were valid and already stored with the
+    same values; ``conflicts`` rows were valid but their key was stored with another price, shipping or currency
+    (recorded in ``observation_conflict``; see ``pricewatch.ingest.conflicts``)."""
 
     rows: int = 0
     accepted: int = 0
     duplicate: int = 0
+    conflicts: int = 0
     rejected: int = 0
     new_listings: int = 0
     unnormalised: int = 0  # accepted rows whose quantity could not be read (no unit price)
@@ -40,13 +44,14 @@ class IngestStats:
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: IngestStats) -> None:
-        for name in ("rows", "accepted", "duplicate", "rejected", "new_listings", "unnormalised", "files"):
+        for name in ("rows", "accepted", "duplicate", "conflicts", "rejected", "new_listings", "unnormalised",
+                     "files"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
     def summary(self) -> str:
         text = (f"{self.rows:,} rows: {self.accepted:,} accepted, {self.duplicate:,} duplicate, "
-                f"{self.rejected:,} rejected; {self.new_listings:,} new listings")
+                f"{self.conflicts:,} conflicting, {self.rejected:,} rejected; {self.new_listings:,} new listings")
         if self.unnormalised:
             text += f"; {self.unnormalised:,} without a readable pack quantity (no unit price)"
         return text
@@ -125,9 +130,10 @@ class Ingestor:
         new_before = self.cache.new_listings
         valid = prepared.valid
         if not valid.empty:
-            inserted = self._store(conn, prepared)
+            inserted, conflicting = self._store(conn, prepared, file=file)
             stats.accepted = inserted
-            stats.duplicate = len(valid) - inserted
+            stats.conflicts = conflicting
+            stats.duplicate = len(valid) - inserted - conflicting
             stats.unnormalised = int(valid["quantity"].isna().sum())
         writer.quarantine(conn, prepared.rejected, source=self.source, file=file)
         stats.new_listings = self.cache.new_listings - new_before
@@ -136,7 +142,8 @@ class Ingestor:
     def ingest_chunk(self, chunk: pd.DataFrame, *, file: str | None = None) -> IngestStats:
         return self.store(self.prepare(chunk), file=file)
 
-    def _store(self, conn, prepared: Prepared) -> int:  # noqa: ANN001
+    def _store(self, conn, prepared: Prepared, *, file: str | None) -> tuple[int, int]:  # noqa: ANN001
+        """Write a chunk's listings and observations; returns (new observations, conflicting rows)."""
         listings = prepared.listings
         pids = writer.platform_ids(conn, sorted(listings["platform"].unique().tolist()), self.cache)
         listings["platform_id"] = listings["platform"].map(pids).astype("int64")
@@ -172,9 +179,19 @@ class Ingestor:
             pd.concat([self.cache.seen, seen]).groupby("listing_id", as_index=False)
             .agg(first=("first", "min"), last=("last", "max")))
         listing_ids = refs[prepared.listing_of_row]
+        file_id = writer.feed_file_id(conn, file, self.cache)
         if prepared.columns is not None:
-            return writer.insert_observation_columns(conn, listing_ids, prepared.columns)
-        return writer.insert_observations(conn, prepared.valid.assign(listing_id=listing_ids))
+            writer.stage_observation_columns(conn, listing_ids, prepared.columns, file_id)
+        else:
+            writer.stage_observations(conn, prepared.valid.assign(listing_id=listing_ids), file_id)
+        try:
+            inserted = writer.insert_staged(conn)
+            # every staged row new: no duplicates, no conflicts, nothing to compare (the first ingest of a feed)
+            conflicting = (0 if inserted == len(listing_ids)
+                           else conflicts.record_staged_conflicts(conn, file=file))
+        finally:
+            writer.clear_staged(conn)
+        return inserted, conflicting
 
     def finish(self) -> None:
         """Write the gathered first/last-seen times (call at the end of each file or run)."""

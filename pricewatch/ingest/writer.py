@@ -1,10 +1,13 @@
 """Bulk writes for ingestion: platforms, sellers and listings (upserts), observations, quarantine.
 
-The hot path is the observation insert. On SQLite it is one ``executemany`` of ``INSERT … ON CONFLICT DO
-NOTHING`` on the raw driver cursor (SQLAlchemy Core costs ~40% here, see MEASURED.md); on PostgreSQL it is COPY
-into a temporary table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either way the unique index on
-(listing, observed_at, source) makes re-ingesting free of duplicates, and the driver's row count tells how many
-rows were new.
+The hot path is the observation insert. A chunk is first staged in a temporary table ``incoming_observation`` —
+one ``executemany`` on the raw driver cursor on SQLite (SQLAlchemy Core costs ~40% here, see MEASURED.md), COPY on
+PostgreSQL — and then moved with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``. The unique index on (listing,
+observed_at, source) makes re-ingesting free of duplicates, and the driver's row count tells how many rows were
+new. While the chunk is staged, ``pricewatch.ingest.conflicts`` joins the rows that were not new with the stored
+ones to tell duplicates from conflicts (staging into an unindexed temporary table costs about what the direct
+insert did, and the join needs the rows in the database anyway). Each staged row carries its ``feed_file`` id and
+line, so a stored observation says where its values came from.
 
 Listings are upserted only when new or changed within a run (``ListingCache``): a 1M-row feed mentions each of
 its 20,000 listings fifty times. First/last-seen times are gathered in memory and written once per file.
@@ -21,10 +24,20 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pricewatch.store.models import Listing, Platform, PriceObservation, RejectedRecord, Seller, utcnow
+from pricewatch.store.models import (
+    FeedFile,
+    Listing,
+    Platform,
+    PriceObservation,
+    RejectedRecord,
+    Seller,
+    utcnow,
+)
 
 OBS_COLUMNS = ("listing_id", "observed_at", "price", "shipping", "currency", "availability", "quantity",
                "quantity_unit", "unit_price", "list_price", "source", "snapshot_sha256")
+# what the staging table holds per row: the observation columns plus where it came from
+STAGED_COLUMNS = (*OBS_COLUMNS, "file_id", "line")
 LISTING_ATTRS = ("seller_id", "url", "title", "category", "pack_quantity", "pack_unit", "normalised", "region")
 
 
@@ -57,6 +70,7 @@ class ListingCache:
     listings: dict[tuple[int, str], int] = field(default_factory=dict)
     listing_attrs: dict[tuple[int, str], tuple] = field(default_factory=dict)
     seen: pd.DataFrame | None = None  # listing_id, first, last (UTC) not yet written
+    files: dict[str, int] = field(default_factory=dict)  # feed_file ids by name
     new_listings: int = 0
 
 
@@ -205,50 +219,121 @@ def flush_seen(conn: Connection, cache: ListingCache) -> None:
 
 
 def observation_columns(obs: pd.DataFrame) -> list[list]:
-    """The observation columns after ``listing_id`` as Python lists, ready for SQLite's executemany."""
-    return [utc_text(obs["observed_at"]).tolist(), *(nullable(obs[c]) for c in OBS_COLUMNS[2:])]
+    """The observation columns after ``listing_id`` as Python lists, ready for SQLite's executemany.
+
+    The last list is the row's line in its file (``line``, else ``_line``; None when neither is there).
+    """
+    lines = obs["line"] if "line" in obs else obs.get("_line")
+    return [utc_text(obs["observed_at"]).tolist(), *(nullable(obs[c]) for c in OBS_COLUMNS[2:]),
+            nullable(lines) if lines is not None else [None] * len(obs)]
 
 
-def insert_observation_columns(conn: Connection, listing_ids: np.ndarray, columns: list[list]) -> int:
-    """SQLite: insert prepared columns (see :func:`observation_columns`); returns how many rows were new."""
-    sql = (f"INSERT INTO price_observation ({', '.join(OBS_COLUMNS)}) VALUES ({', '.join('?' * len(OBS_COLUMNS))}) "
-           "ON CONFLICT (listing_id, observed_at, source) DO NOTHING")
+def feed_file_id(conn: Connection, name: str | None, cache: ListingCache) -> int | None:
+    """The ``feed_file`` id of a named input (registered on first use); None for an unnamed one."""
+    if name is None:
+        return None
+    if name not in cache.files:
+        conn.execute(_dialect_insert(conn)(FeedFile).on_conflict_do_nothing(index_elements=["name"]),
+                     [{"name": name, "first_ingested_at": utcnow()}])
+        cache.files[name] = conn.execute(select(FeedFile.id).where(FeedFile.name == name)).scalar_one()
+    return cache.files[name]
+
+
+# The staging table holds one chunk: loaded with one executemany (SQLite) or COPY (PostgreSQL), moved into
+# price_observation with one INSERT … SELECT, then joined with the stored rows by pricewatch.ingest.conflicts.
+_SQLITE_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS incoming_observation (listing_id INTEGER, observed_at DATETIME, "
+                 "price NUMERIC, shipping NUMERIC, currency VARCHAR(3), availability VARCHAR(16), quantity FLOAT, "
+                 "quantity_unit VARCHAR(8), unit_price FLOAT, list_price NUMERIC, source VARCHAR(128), "
+                 "snapshot_sha256 VARCHAR(64), file_id INTEGER, line INTEGER)")
+_PG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS incoming_observation "
+             "(LIKE price_observation INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+
+
+def stage_observation_columns(conn: Connection, listing_ids: np.ndarray, columns: list[list],
+                              file_id: int | None = None) -> None:
+    """SQLite: load prepared columns (see :func:`observation_columns`) into the staging table."""
+    cols = ", ".join(STAGED_COLUMNS)
+    # file_id is one of our own integer ids (or NULL): a literal, not a parameter bound a million times
+    values = ", ".join(["?"] * (len(STAGED_COLUMNS) - 2) + ["NULL" if file_id is None else str(int(file_id)), "?"])
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, zip(listing_ids.tolist(), *columns))
+        cursor.execute(_SQLITE_STAGE)
+        cursor.executemany(f"INSERT INTO incoming_observation ({cols}) VALUES ({values})",
+                           zip(listing_ids.tolist(), *columns))
+    finally:
+        cursor.close()
+
+
+def stage_observations(conn: Connection, obs: pd.DataFrame, file_id: int | None = None) -> None:
+    """Load observation rows (OBS_COLUMNS, observed_at UTC Timestamps, optional ``line``/``_line``) into the
+    staging table."""
+    if conn.dialect.name != "postgresql":
+        stage_observation_columns(conn, obs["listing_id"].to_numpy(dtype="int64"), observation_columns(obs),
+                                  file_id)
+        return
+    frame = obs.loc[:, list(OBS_COLUMNS)].copy()
+    frame["observed_at"] = frame["observed_at"].dt.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    frame["file_id"] = file_id
+    lines = obs["line"] if "line" in obs else obs.get("_line")
+    frame["line"] = lines.astype("Int64") if lines is not None else None
+    buffer = io.StringIO()
+    frame.to_csv(buffer, header=False, index=False, na_rep="")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_PG_STAGE)
+        with cursor.copy(f"COPY incoming_observation ({', '.join(STAGED_COLUMNS)}) FROM STDIN "
+                         "(FORMAT csv, NULL '')") as copy:
+            copy.write(buffer.getvalue())
+    finally:
+        cursor.close()
+
+
+def insert_staged(conn: Connection) -> int:
+    """Move the staged rows into price_observation, skipping stored keys; returns how many rows were new.
+
+    Rows go in the staging order (listing-major, file order within a listing), so of two rows with one key
+    inside a chunk the first one is stored and the second one is compared with it.
+    """
+    cols = ", ".join(STAGED_COLUMNS)
+    cursor = conn.connection.cursor()
+    try:
+        # (WHERE true: SQLite needs it to tell ON CONFLICT from a join constraint after INSERT … SELECT)
+        cursor.execute(f"INSERT INTO price_observation ({cols}) SELECT {cols} FROM incoming_observation WHERE true "
+                       "ON CONFLICT (listing_id, observed_at, source) DO NOTHING")
         return max(cursor.rowcount, 0)
     finally:
         cursor.close()
 
 
-def insert_observations(conn: Connection, obs: pd.DataFrame) -> int:
-    """Insert observation rows (columns OBS_COLUMNS; observed_at UTC Timestamps); returns how many were new."""
+def clear_staged(conn: Connection) -> None:
+    conn.exec_driver_sql("DELETE FROM incoming_observation")
+
+
+def insert_observation_columns(conn: Connection, listing_ids: np.ndarray, columns: list[list],
+                               file_id: int | None = None) -> int:
+    """SQLite: insert prepared columns (see :func:`observation_columns`); returns how many rows were new.
+
+    Rows whose key is already stored are skipped without a conflict check (see ``pricewatch.ingest.conflicts``).
+    """
+    stage_observation_columns(conn, listing_ids, columns, file_id)
+    try:
+        return insert_staged(conn)
+    finally:
+        clear_staged(conn)
+
+
+def insert_observations(conn: Connection, obs: pd.DataFrame, file_id: int | None = None) -> int:
+    """Insert observation rows (columns OBS_COLUMNS; observed_at UTC Timestamps); returns how many were new.
+
+    Rows whose key is already stored are skipped without a conflict check (see ``pricewatch.ingest.conflicts``).
+    """
     if obs.empty:
         return 0
-    if conn.dialect.name == "postgresql":
-        return _copy_observations(conn, obs)
-    return insert_observation_columns(conn, obs["listing_id"].to_numpy(dtype="int64"), observation_columns(obs))
-
-
-def _copy_observations(conn: Connection, obs: pd.DataFrame) -> int:
-    frame = obs.loc[:, list(OBS_COLUMNS)].copy()
-    frame["observed_at"] = frame["observed_at"].dt.strftime("%Y-%m-%d %H:%M:%S.%f+00")
-    buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=False, na_rep="")
-    cols = ", ".join(OBS_COLUMNS)
-    cursor = conn.connection.cursor()
+    stage_observations(conn, obs, file_id)
     try:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_observation "
-                       "(LIKE price_observation INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-        with cursor.copy(f"COPY incoming_observation ({cols}) FROM STDIN (FORMAT csv, NULL '')") as copy:
-            copy.write(buffer.getvalue())
-        cursor.execute(f"INSERT INTO price_observation ({cols}) SELECT {cols} FROM incoming_observation "
-                       "ON CONFLICT (listing_id, observed_at, source) DO NOTHING")
-        inserted = cursor.rowcount
-        cursor.execute("DELETE FROM incoming_observation")
-        return max(inserted, 0)
+        return insert_staged(conn)
     finally:
-        cursor.close()
+        clear_staged(conn)
 
 
 def quarantine(conn: Connection, rejected: pd.DataFrame, *, source: str, file: str | None) -> None:
@@ -269,13 +354,19 @@ def quarantine(conn: Connection, rejected: pd.DataFrame, *, source: str, file: s
 
 __all__ = [
     "OBS_COLUMNS",
+    "STAGED_COLUMNS",
     "ListingCache",
     "PriceObservation",
+    "clear_staged",
     "existing_listing_keys",
+    "feed_file_id",
     "flush_seen",
     "insert_observations",
+    "insert_staged",
     "platform_ids",
     "quarantine",
+    "stage_observation_columns",
+    "stage_observations",
     "upsert_listings",
     "upsert_sellers",
 ]
