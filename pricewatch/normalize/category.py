@@ -126,7 +126,7 @@ COSMETIC = (
     r"p[óo]s[- ]barba|perfumes?\b|parfums?\b|parf[üu]m\b|eau\s+de\s+(?:toilette|parfum|cologne)|colognes?\b|"
     r"profumo|deodorant\w*|desodorante|d[ée]odorant|\bdeo\b|deospray|"
     r"mouth\s*wash|enjuague\s+bucal|colutorio|elixir\s+(?:bucal|dental)|bain\s+de\s+bouche|mundsp[üu]lung|"
-    r"mundwasser|collutorio|antiss[ée]ptico\s+bucal|mondwater|mondspoeling|漱口水|"
+    r"mundwasser|collutorio|antiss[ée]ptico\s+bucal|enxaguante\s+bucal|enxaguat[óo]rio|mondwater|mondspoeling|漱口水|"
     r"sun\s*screen|sun\s*cream|sonnen(?:creme|schutz|milch|spray)|protector\s+solar|cr[èe]me\s+solaire|"
     r"crema\s+solare|protetor\s+solar|zonnebrand|防晒|"
     r"shampoo\w*|champ[úu]|conditioner|acondicionador|haarsp[üu]lung|"
@@ -135,9 +135,9 @@ COSMETIC = (
     r"t[óo]nico\s+facial|lotion\s+tonique|gesichtswasser|facial\s+toner|\btoner\b|"
     r"make[- ]?up\s+remover|desmaquillante|d[ée]maquillant\w*|abschmink\w*|struccant\w*|卸妆|"
     r"nail\s+polish|esmalte|vernis|nagellack|hair\s*spray|haarspray|laca\s+de\s+pelo|"
-    r"body\s+lotion|k[öo]rperlotion|hand\s*cream|handcreme|crema\s+de\s+manos|cr[èe]me\s+(?:pour\s+les\s+)?mains|"
-    r"vodka|whisk(?:e)?y|\bwine\b|\bwein\b|\bvino\b|\bvin\b|\bbeer\b|\bbier\b|cerveza|bi[èe]re|birra|cerveja"
+    r"body\s+lotion|k[öo]rperlotion|hand\s*cream|handcreme|crema\s+de\s+manos|cr[èe]me\s+(?:pour\s+les\s+)?mains"
 )
+BEVERAGE = r"vodka|whisk(?:e)?y|\bwine\b|\bwein\b|\bvino\b|\bvin\b|\bbeer\b|\bbier\b|cerveza|bi[èe]re|birra|cerveja"
 
 # Beauty, costume and sport senses of "mask" in the 8 languages (plus 面膜, シートマスク).
 COSMETIC_MASK = (
@@ -176,17 +176,19 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
     ("cosmetic", "other", COSMETIC,
      (_cover("perfume_free", NEGATED_PERFUME), _cover("alcohol_free", NEGATED_ALCOHOL),
       _veto("hand_hygiene", r"hand\s*saniti[sz]\w*|hidroalco\w*|hydroalco\w*|handdesinfekt\w*|免洗"))),
+    ("beverage", "other", BEVERAGE, (_cover("alcohol_free", NEGATED_ALCOHOL),)),
     ("wipes", "disinfectant.wipes",
      r"(?:消毒|酒精|杀菌|除菌)\s*(?:湿巾|棉片|片)|湿巾|"
      r"(?:disinfect\w*|saniti[sz]\w*|alcohol|antibacterial|antiseptic|bleach|cleaning|surface)\s+(?:\w+\s+)?wipes|"
-     r"(?<!wet\s)(?<!baby\s)wipes|"
+     r"(?<!wet\s)wipes|"
      r"(?:toallitas|lingettes|t[üu]cher|feuchtt[üu]cher|salviett\w*|toalhitas|doekjes|wischt[üu]cher|reinigungst[üu]cher)"
      r"\s+(?:\w+\s+){0,2}(?:desinfect\w*|d[ée]sinfect\w*|desinfiz\w*|disinfett\w*|desinfet\w*|antibacteri\w*|"
      r"antibatteri\w*|antibakteri\w*|antibact[ée]ri\w*|hidroalcoh\w*|alcohol|alcool|alkohol|[áa]lcool|ontsmet\w*)|"
      r"(?:desinfect\w*|d[ée]sinfect\w*|desinfektions|desinfizierende\w*|disinfettant\w*|desinfetant\w*|antibakteriell\w*|"
      r"antibacteri\w*|antibact[ée]ri\w*|antibatteri\w*|alkohol|alcohol|ontsmet\w*)\s*[- ]?\s*(?:\w+\s+)?"
      r"(?:toallitas|lingettes|t[üu]cher|feuchtt[üu]cher|salviett\w*|toalhitas|doekjes|wischt[üu]cher)|"
-     r"desinfektionst[üu]cher|alkoholt[üu]cher|desinfektionswischt[üu]cher",
+     r"desinfektionst[üu]cher|alkoholt[üu]cher|desinfektionswischt[üu]cher|"
+     r"(?:alcohol|alcool|alkohol|isopropyl\w*)\s+(?:prep\s+)?(?:pads?|swabs?|tupfer)|prep\s+pads?|酒精棉球|酒精棉签",
      (_veto("baby_or_cosmetic", r"\bbab(?:y|ies)\b|beb[ée]s?|b[ée]b[ée]s?|neonat\w*|kinder|infant|toddler|"
                                 r"make[- ]?up|desmaquill\w*|d[ée]maquill\w*|abschmink\w*|struccant\w*|intim\w*|"
                                 r"婴儿|宝宝|儿童|卸妆|手口|feminine|pet\s+wipes|\bhunde?\b|\bdogs?\b|\bcats?\b|\bpo\b|popo"),)),
@@ -199,12 +201,14 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
      r"desinfectante\s+(?:de|para)\s+(?:las\s+)?manos|gel\s+(?:desinfectante\s+)?(?:de|para)\s+manos|"
      r"d[ée]sinfectant\s+(?:pour\s+les\s+)?mains|gel\s+mains|"
      r"h[äa]nde[- ]?desinfektion\w*|hand[- ]?desinfektion\w*|handdesinfizierend\w*|handhygiene[- ]?gel|"
-     r"desinfectie\s*gel|handreiniger\s+gel|hand\s+rub|handrub", ()),
+     r"desinfectie\s*gel|handreiniger\s+gel|hand\s+rub|handrub|\bgel\b[^|,]{0,30}\bmani\b|"
+     r"(?:desinfektion\w*|disinfectant|desinfectante|desinfetante|disinfettante)\s+(?:f[üu]r|for|para|per)\s+"
+     r"(?:die\s+|le\s+|las\s+|as\s+)?(?:h[äa]nde|hands|manos|m[ãa]os|mani)", ()),
     ("hand_soap", "hand_soap",
      r"洗手液|洗手皂|抑菌洗手|hand\s*(?:soap|wash)|liquid\s+soap|jab[óo]n\s+(?:de\s+manos|l[íi]quido|de\s+mano)|"
      r"savon\s+(?:pour\s+les\s+)?mains|savon\s+liquide|handseife|fl[üu]ssigseife|waschlotion|"
      r"sapone\s+(?:per\s+le\s+)?mani|sapone\s+liquido|sabonete\s+(?:l[íi]quido|para\s+(?:as\s+)?m[ãa]os)|"
-     r"handzeep|vloeibare\s+zeep|石鹸|ハンドソープ", ()),
+     r"handzeep|vloeibare\s+zeep|handwasch\w*|waschseife|石鹸|ハンドソープ", ()),
     ("respirator", "mask.respirator",
      r"\bk?n\s?95|\bffp\s?[23]|\bpff\s?2|\bkf\s?94|\bkf\s?80|\b(?:3m\s*)?(?:9501|9502|1860|8210|9010|9001|8511)v?\b|"
      r"respirator\w*|atemschutz\s*(?:maske|masken|ger[äa]t)\w*|atemschutzmaske\w*|防护口罩|防尘口罩|医用防护口罩|"
@@ -234,7 +238,7 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
      rf"masker\w*)",
      (_veto("cosmetic_mask", COSMETIC_MASK),)),
     ("gloves", "gloves",
-     r"手套|手袋|gloves?\b|\w*handschuhe?\b|handschoen\w*|gants?\b|guantes?\b|guanti\b|luvas?\b",
+     r"手套|手袋|gloves?\b|\w*handschuhe?\b|handschoen\w*|\bgants?\b|\bguantes?\b|\bguanti\b|\bluvas?\b",
      (_veto("not_hygiene_gloves", r"oven|ofen|grill|bbq|barbecue|horno|gants?\s+(?:de\s+|pour\s+)?(?:four|cuisine)|maniques|forno|cucina|"
                                   r"garden\w*|garten\w*|jard[ií]n\w*|jardinage|giardin\w*|jardinagem|tuin\w*|"
                                   r"boxing|boxhandschuhe|boxeo|\bboxe\b|\bski\b|skihandschuhe|winter\w*|invierno|"
@@ -270,7 +274,7 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
     ("chlorine", "disinfectant.chlorine",
      r"84\s*消毒|含氯|次氯酸|漂白|bleach\w*|chlorine|hypochlori\w*|lej[ií]as?|eau\s+de\s+javel|javel|candeggina|"
      r"lix[íi]via|bleekmiddel|chloor\w*|chlorreiniger|chlorbleiche|hipoclorito|ipoclorito|hypochloriet|"
-     r"natriumhypochlorit|chlortabletten|dan\s*klorix|klorix",
+     r"natriumhypochlorit|chlortabletten|dan\s*klorix|klorix|domestos",
      (_cover("no_chlorine", NEGATED_CHLORINE),)),
     ("alcohol", "disinfectant.alcohol",
      r"酒精|乙醇|alcohol\w*|alcool\w*|[áa]lcool|alkohol\w*|\balcol\b|isopropyl\w*|isopropanol|ethanol|[ée]thanol|"
@@ -283,7 +287,8 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
      r"消毒|杀菌|disinfect\w*|saniti[sz]\w*|desinfectant\w*|desinfect\w*|d[ée]sinfect\w*|desinfektion\w*|"
      r"desinfizier\w*|disinfett\w*|desinfet\w*|ontsmet\w*|desinfecterend\w*|hydrogen\s+peroxide|per[óo]xido\s+de\s+hidr[óo]geno|"
      r"peroxyde\s+d'hydrog[èe]ne|wasserstoffperoxid|perossido\s+di\s+idrogeno|waterstofperoxide|过氧化氢|双氧水|"
-     r"virucid\w*|viruzid\w*|bactericid\w*|bakterizid\w*|antibakterielle?r?\s+reiniger|antibacterial\s+spray", ()),
+     r"virucid\w*|viruzid\w*|bactericid\w*|bakterizid\w*|antibakterielle?r?\s+reiniger|antibacterial\s+spray|"
+     r"igienizzant\w*|hygiene[- ]?reiniger|hygiene[- ]?sp[üu]ler", ()),
 ]
 
 RULES: tuple[Rule, ...] = tuple(Rule(name, cat, _re(inc), exc) for name, cat, inc, exc in _RULE_SPECS)

@@ -89,7 +89,7 @@ class QuantityReading:
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # A number not glued to a model code, and not a class number ("FFP 2", "KN 95", "PM 2.5", "EN 149", "Typ 2").
 _NOT_CLASS = (r"(?<!\bkn )(?<!\bffp )(?<!\bpm )(?<!\bkf )(?<!\bn )(?<!\ben )(?<!\btyp )(?<!\btype )(?<!\btipo )"
-              r"(?<!\bpff )(?<!\bdin )(?<!\biso )(?<!\bnr )(?<!\bno )(?<!\bmodell )(?<!\bmodel )"
+              r"(?<!\bpff )(?<!\bdin )(?<!\biso )(?<!\bmodell )(?<!\bmodel )"
               r"(?<!\ba1 )(?<!\ba1:)(?<!\+a1 )(?<!\bgb)(?<!\bgb )(?<!\bgb/t )(?<!\byy/t )"
               # well-known respirator model numbers are never counts
               r"(?!(?:9501|9502|9010|9001|8210|8511|9332|9322|1860|1870|6002|6001)(?![0-9]))")
@@ -102,7 +102,7 @@ PIECE = (
     rf"st[üu]ck(?:e|en)?{_B}|stueck(?:e|en)?{_B}|stk\.?{_B}|st\.(?=\s)|pi[èe]ces?{_B}|pces?{_B}|unidades{_B}|unidad{_B}|"
     rf"uds?\.?{_B}|unid\.?{_B}|stuks?{_B}|unit[ée]s{_B}|unit[àa]{_B}|pezzi{_B}|pz\.?{_B}|pe[çc]as{_B}|p[çc]s{_B}|"
     rf"pcs?\.?{_B}|pieces?{_B}|count{_B}|ct{_B}|masks?{_B}|wipes?{_B}|sheets?{_B}|sachets?{_B}|towelettes?{_B}|"
-    rf"pairs?{_B}|paar{_B}|paires?{_B}|pares?{_B}|paia{_B}|units?{_B}|tablets?{_B}|gloves?{_B}|"
+    rf"pads?{_B}|swabs?{_B}|tupfer{_B}|pairs?{_B}|paar{_B}|paires?{_B}|pares?{_B}|paia{_B}|units?{_B}|tablets?{_B}|gloves?{_B}|"
     rf"handschuhe{_B}|guantes{_B}|gants{_B}|guanti{_B}|handschoenen{_B}|t[üu]cher{_B}|toallitas{_B}|lingettes{_B}|"
     rf"doekjes{_B}|salviette{_B}|{_MASK_NOUN})"
 )
