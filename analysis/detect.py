@@ -12,17 +12,19 @@ emergency's preset (``analysis.violations``); the others by the statistical moni
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from analysis.baseline import BASELINE_COLUMNS, own_baselines
+from analysis.coverage import coverage_report
 from analysis.detectors import MONITOR_RULE, monitor
 from analysis.market import category_index
 from analysis.presets import Preset, severity
 from analysis.regular import regular_prices
 from analysis.series import daily_series
+from analysis.severity import certainty, grade
 from analysis.violations import EPISODE_COLUMNS, evaluate
 
 MIN_OWN_DAYS = 3  # observed days before t0 for a full own baseline; one or two make a short one (``short_history``)
@@ -33,7 +35,8 @@ class Detection:
     episodes: pd.DataFrame      # analysis.violations.EPISODE_COLUMNS + emergency_id, baseline_* provenance
     index: pd.DataFrame         # category price index (analysis.market)
     baselines: pd.DataFrame     # own baselines actually used
-    daily: pd.DataFrame         # the daily series
+    daily: pd.DataFrame         # the daily series (with regular prices, analysis.regular)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # analysis.coverage.COVERAGE_COLUMNS per listing
 
 
 def listing_meta(observations: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
@@ -55,8 +58,9 @@ PROTECTIVE = ("mask.surgical", "mask.respirator", "mask.cloth", "disinfectant.al
               "disinfectant.wipes", "disinfectant.other", "hand_sanitizer", "hand_soap", "gloves",
               "protective_clothing", "goggles", "thermometer")
 MIN_PRODUCT_PEERS = 2     # same product sold by at least two others with a baseline
-MIN_SIZE_PEERS = 5        # else at least five listings of the same category × currency × unit × size class
+MIN_SIZE_PEERS = 3        # else at least three listings of the same category × currency × unit × size class
 SIZE_PEER_QUANTILE = 0.9  # … compared with the top of their normal range: a new seller there is not gouging
+SIZE_FACTOR = 2.0         # size-class peers: packs within a factor of two of the listing's own
 
 
 def coverage(meta: pd.DataFrame, emergencies: pd.DataFrame) -> pd.DataFrame:
@@ -115,48 +119,74 @@ def _own_baselines(daily: pd.DataFrame, cover: pd.DataFrame, presets: dict[str, 
 
 def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index) -> pd.DataFrame:
     """Peer baselines for listings without their own (``wanted``): the same product elsewhere first, else the
-    upper part of the normal range of listings of the same category × currency × unit × size class.
+    upper part of the normal range of listings of the same category × currency × unit and pack size.
 
-    Returns, indexed by listing_id: baseline, method, peer_group, peer_n, peer_statistic, window_start,
-    window_end, n_obs. Listings for which neither group is large enough are absent.
+    Peers are listings with their own pre-emergency baseline whose pack is within a factor of :data:`SIZE_FACTOR`
+    of the listing's (a window around each listing, not fixed buckets: a 5 ml bottle never meets a 1 L one).
+    Same product (same ``product_key``, at least :data:`MIN_PRODUCT_PEERS`): their median. Otherwise (at least
+    :data:`MIN_SIZE_PEERS`): their :data:`SIZE_PEER_QUANTILE` quantile — a new seller at the top of the normal
+    range is not gouging. Returns, indexed by listing_id: baseline, method, peer_group, peer_n, peer_statistic,
+    window_start, window_end, n_obs; listings for which neither group is large enough are absent.
     """
-    keys = ["category", "currency", "unit", "size_class"]
+    columns = ["category", "currency", "unit", "quantity"] + (["product_key"] if "product_key" in meta else [])
     frame = index_base[["listing_id", "baseline", "window_start", "window_end", "n_obs"]].merge(
-        meta[keys + (["product_key"] if "product_key" in meta else [])], left_on="listing_id", right_index=True)
-    want = meta.loc[wanted, keys + (["product_key"] if "product_key" in meta else [])]
+        meta[columns], left_on="listing_id", right_index=True)
+    frame = frame[frame["quantity"] > 0]
+    want = meta.loc[wanted, columns]
+    want = want[want["quantity"] > 0]
     out = []
-    if "product_key" in meta and frame["product_key"].notna().any():
-        pkeys = ["product_key", "currency", "unit", "size_class"]
-        prod = frame.dropna(subset=["product_key"]).groupby(pkeys).agg(
-            peer_baseline=("baseline", "median"), peer_n=("listing_id", "size"),
-            window_start=("window_start", "min"), window_end=("window_end", "max"), n_obs=("n_obs", "sum"))
-        prod = prod[prod["peer_n"] >= MIN_PRODUCT_PEERS].reset_index()
-        hit = want.dropna(subset=["product_key"]).reset_index().merge(prod, on=pkeys).set_index("listing_id")
-        if len(hit):
-            out.append(pd.DataFrame({
-                "baseline": hit["peer_baseline"], "method": "peer_median_30d",
-                "peer_group": "product " + hit["product_key"].astype(str) + " · " + hit["currency"] + "/"
-                + hit["unit"] + " · pack ~" + (2.0 ** hit["size_class"]).round().astype(int).astype(str),
-                "peer_n": hit["peer_n"], "peer_statistic": "median", "window_start": hit["window_start"],
-                "window_end": hit["window_end"], "n_obs": hit["n_obs"]}))
-    size = frame[frame["size_class"] >= 0].groupby(keys).agg(
-        peer_baseline=("baseline", lambda s: s.quantile(SIZE_PEER_QUANTILE)), peer_n=("listing_id", "size"),
-        window_start=("window_start", "min"), window_end=("window_end", "max"), n_obs=("n_obs", "sum"))
-    size = size[size["peer_n"] >= MIN_SIZE_PEERS].reset_index()
-    hit = want.reset_index().merge(size, on=keys).set_index("listing_id")
-    if out:
-        hit = hit[~hit.index.isin(out[0].index)]
-    if len(hit):
-        out.append(pd.DataFrame({
-            "baseline": hit["peer_baseline"], "method": f"peer_p{int(SIZE_PEER_QUANTILE * 100)}_30d",
-            "peer_group": hit["category"] + " · " + hit["currency"] + "/" + hit["unit"] + " · pack ~"
-            + (2.0 ** hit["size_class"]).round().astype(int).astype(str) + " " + hit["unit"],
-            "peer_n": hit["peer_n"], "peer_statistic": f"p{int(SIZE_PEER_QUANTILE * 100)}",
-            "window_start": hit["window_start"], "window_end": hit["window_end"], "n_obs": hit["n_obs"]}))
+    if "product_key" in meta:
+        same = _window_peers(frame.dropna(subset=["product_key"]), want.dropna(subset=["product_key"]),
+                             ["product_key", "currency", "unit"], None, MIN_PRODUCT_PEERS, "product")
+        out.append(same)
+        want = want[~want.index.isin(same.index)]
+    out.append(_window_peers(frame, want, ["category", "currency", "unit"], SIZE_PEER_QUANTILE, MIN_SIZE_PEERS,
+                             "size"))
+    out = [o for o in out if len(o)]
     if not out:
         return pd.DataFrame(columns=["baseline", "method", "peer_group", "peer_n", "peer_statistic", "window_start",
                                      "window_end", "n_obs"])
     return pd.concat(out)
+
+
+def _window_peers(peers: pd.DataFrame, want: pd.DataFrame, keys: list[str], quantile: float | None,
+                  min_peers: int, kind: str) -> pd.DataFrame:
+    """For each listing of ``want``, the peers of ``peers`` with the same ``keys`` and a pack within a factor of
+    :data:`SIZE_FACTOR`: their median (``quantile`` None) or that quantile of their baselines. The loop runs over
+    groups and over the listings that need peers (new sellers, a small minority), never over observations."""
+    rows = []
+    if want.empty or peers.empty:
+        return pd.DataFrame()
+    by_group = {k: g.sort_values("quantity") for k, g in peers.groupby(keys)}
+    stat = "median" if quantile is None else f"p{int(quantile * 100)}"
+    for k, group in want.groupby(keys):
+        g = by_group.get(k)
+        if g is None:
+            continue
+        qty = g["quantity"].to_numpy()
+        wanted_qty = group["quantity"].to_numpy()
+        lo = np.searchsorted(qty, wanted_qty / SIZE_FACTOR, side="left")
+        hi = np.searchsorted(qty, wanted_qty * SIZE_FACTOR, side="right")
+        for lid, q, a, b in zip(group.index, wanted_qty, lo, hi):
+            others = g.iloc[a:b]
+            others = others[others["listing_id"] != lid]
+            if len(others) < min_peers:
+                continue
+            values = others["baseline"].to_numpy()
+            value = float(np.median(values)) if quantile is None else float(np.quantile(values, quantile))
+            what = f"product {k[0]}" if kind == "product" else k[0]
+            label = f"{what} · {k[1]}/{k[2]} · packs of {_qty(q / SIZE_FACTOR)}–{_qty(q * SIZE_FACTOR)} {k[2]}"
+            rows.append((lid, value, len(others), label, others["window_start"].min(), others["window_end"].max(),
+                         others["n_obs"].sum()))
+    if not rows:
+        return pd.DataFrame()
+    out = pd.DataFrame(rows, columns=["listing_id", "baseline", "peer_n", "peer_group", "window_start", "window_end",
+                                      "n_obs"]).set_index("listing_id")
+    return out.assign(method=f"peer_{stat}_30d", peer_statistic=stat)
+
+
+def _qty(value: float) -> str:
+    return f"{value:g}" if value >= 10 else f"{value:.3g}"
 
 
 def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.DataFrame,
@@ -198,6 +228,10 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
                  "window_end": "baseline_window_end", "n_obs": "baseline_n", "n_days": "baseline_days",
                  "start": "emergency_start"})
     episodes = episodes.join(provenance, on="listing_id")
+    if len(episodes):
+        if "quantity_source" in meta:
+            episodes = episodes.join(meta["quantity_source"], on="listing_id")
+        episodes["severity"] = grade(episodes["sustained_increase_pct"], certainty(episodes)).to_numpy()
 
     if monitor_uncovered:
         uncovered = daily[~daily["listing_id"].isin(cover.index)]
@@ -215,10 +249,15 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
             mon["increase_pct"] = (mon["observed_unit_price"] / mon["baseline"] - 1) * 100
             mon["adjusted_increase_pct"] = mon["increase_pct"]
             mon["peak_increase_pct"] = shifts["shift_pct"].to_numpy()
-            mon["market_pct"] = 0.0
+            mon["sustained_increase_pct"] = shifts["shift_pct"].to_numpy()
+            mon["market_pct"] = np.nan
             mon["severity"] = [severity(p) for p in mon["peak_increase_pct"]]
             mon["ongoing"] = True
             mon["evidence"] = [[] for _ in range(len(mon))]
             mon["baseline_method"] = "rolling_median_28d"
             episodes = pd.concat([episodes, mon[EPISODE_COLUMNS + ["baseline_method"]]], ignore_index=True)
-    return Detection(episodes=episodes, index=index, baselines=own, daily=daily)
+    comparable = (index_base[["listing_id"]].join(meta[["category", "currency", "unit"]], on="listing_id")
+                  .drop_duplicates(["category", "currency", "unit"]) if len(index_base) else
+                  pd.DataFrame(columns=["category", "currency", "unit"]))
+    report = coverage_report(daily, meta, targets, comparable, monitored=monitor_uncovered)
+    return Detection(episodes=episodes, index=index, baselines=own, daily=daily, coverage=report)

@@ -1,9 +1,22 @@
 """Plain-language explanations of violation episodes, for regulators and platforms.
 
-Example: "Unit price rose from ¥0.60 to ¥3.05 per mask (+408%) on 2020-02-12, above the pre-emergency baseline
-(last_before: median of 9 observations 2020-02-03…2020-02-09); cn-samr-2020 allows no increase (tolerance 2%);
-market index for mask.surgical moved +0% in the same period. Presumptive (prima facie): the seller may show cost
-increases."
+An explanation says what changed, against what, under which rule, and how sure the comparison is:
+
+    Unit price rose from $0.5463 to $4.84 per mask (+786%) on 2020-03-02. What changed: item price unchanged at
+    $27.31; shipping rose from $0.00 to $214.46. Baseline: last_before, median of 7 observations
+    2020-02-20…2020-02-26 (regular prices: temporary discounts excluded). us-ca-pc396 flags increases above 10%
+    (statutory line). Market index for mask.respirator moved +2% in the same period. Quantity: 50 pieces, read
+    from the title (rule count). Presumptive (prima facie): the seller may show cost increases.
+
+- **What changed** splits the increase into item price, shipping and pack (``price_components``): a shipping hike
+  with an unchanged item price, or a smaller pack at the same price, is named as such;
+- **Baseline** names the method and window, or for a listing without its own history the peer group (same
+  product elsewhere, or the size-class peers' 90th percentile), how many peers and which statistic;
+- **Market index** is "no market index" when none could be computed (too few listings with a baseline) — never a
+  silent +0 %;
+- **Quantity** gives the quantity's provenance (feed ``pack_size``, a title rule, or the single-unit convention).
+
+Times are shown in the zone passed as ``tz`` (dates only). Pure: DataFrames and dicts in, strings out.
 """
 
 from __future__ import annotations
@@ -11,6 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.presets import Preset
+from analysis.series import usable
 
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "INR": "₹", "HKD": "HK$"}
 UNIT_NOUNS = {
@@ -18,11 +32,15 @@ UNIT_NOUNS = {
     "disinfectant.wipes": "wipe", "protective_clothing": "suit", "goggles": "pair of goggles",
     "thermometer": "thermometer",
 }
+PLURAL = {"piece": "pieces", "ml": "ml", "g": "g"}
+SAME = 0.005  # a component within 0.5 % of its baseline value is "unchanged"
+COMPONENT_COLUMNS = ["listing_id", "base_price", "base_shipping", "base_quantity", "now_price", "now_shipping",
+                     "now_quantity"]
 
 
 def money(value: float, currency: str) -> str:
     symbol = SYMBOLS.get(currency)
-    digits = 2 if value >= 1 else 4
+    digits = 2 if value >= 1 or value == 0 else 4
     return f"{symbol}{value:,.{digits}f}" if symbol else f"{value:,.{digits}f} {currency}"
 
 
@@ -32,38 +50,160 @@ def per_unit(unit: str | None, category: str | None) -> str:
     return f"per {unit}" if unit else ""
 
 
-def explain(episode: pd.Series | dict, preset: Preset | None, *, currency: str, unit: str | None,
-            category: str | None, tz: str = "UTC") -> str:
-    """One paragraph for one episode (a row of ``analysis.violations.evaluate``'s output plus provenance)."""
-    e = episode
-    day = pd.Timestamp(e["first_violation_at"]).tz_convert(tz).strftime("%Y-%m-%d")
-    base = money(float(e["baseline"]), currency)
-    now = money(float(e["observed_unit_price"]), currency)
-    increase = float(e["increase_pct"])
-    text = f"Unit price rose from {base} to {now} {per_unit(unit, category)} ({increase:+.0f}%) on {day}"
+def _date(value, tz: str) -> str:
+    return pd.Timestamp(value).tz_convert(tz).strftime("%Y-%m-%d")
+
+
+def _amount(value: float, unit: str | None) -> str:
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} {PLURAL.get(unit or '', unit or '')}".strip()
+
+
+def price_components(observations: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """Item price, shipping and pack quantity before and during each episode.
+
+    ``observations``: listing_id, observed_at, price, shipping, quantity, unit_price, availability (the episodes'
+    listings only). ``episodes``: listing_id, baseline_window_start, baseline_window_end, last_violation_at.
+    Before = medians over usable observations in the baseline window (days, UTC); now = the last usable observation
+    at or before ``last_violation_at``. Returns :data:`COMPONENT_COLUMNS`; NaN where there is nothing to show
+    (peer baselines have no window of the listing's own).
+    """
+    if observations.empty or episodes.empty:
+        return pd.DataFrame(columns=COMPONENT_COLUMNS)
+    obs = observations[usable(observations)].copy()
+    obs["shipping"] = obs["shipping"].astype("float64").fillna(0.0)
+    spans = episodes[["listing_id", "baseline_window_start", "baseline_window_end", "last_violation_at"]] \
+        .drop_duplicates("listing_id")
+    frame = obs.merge(spans, on="listing_id")
+    start = pd.to_datetime(frame["baseline_window_start"], utc=True)
+    end = pd.to_datetime(frame["baseline_window_end"], utc=True) + pd.Timedelta(days=1)
+    before = frame[(frame["observed_at"] >= start) & (frame["observed_at"] < end)]
+    base = before.groupby("listing_id")[["price", "shipping", "quantity"]].median()
+    upto = frame[frame["observed_at"] <= pd.to_datetime(frame["last_violation_at"], utc=True)]
+    now = upto.sort_values("observed_at").groupby("listing_id")[["price", "shipping", "quantity"]].last()
+    out = pd.DataFrame(index=pd.Index(spans["listing_id"].unique(), name="listing_id"))
+    out = out.join(base.add_prefix("base_")).join(now.add_prefix("now_"))
+    return out.reset_index()[COMPONENT_COLUMNS]
+
+
+def what_changed(c: dict, currency: str, unit: str | None) -> str:
+    """"item price unchanged at $27.31; shipping rose from $0.00 to $214.46" (empty when nothing is known)."""
+    parts = []
+    bp, np_ = c.get("base_price"), c.get("now_price")
+    if bp is None or np_ is None or pd.isna(bp) or pd.isna(np_):
+        return ""
+
+    def change(name: str, before: float, after: float, fmt) -> str:
+        if abs(after - before) <= SAME * max(abs(before), 1e-12):
+            return f"{name} unchanged at {fmt(after)}"
+        verb = "rose" if after > before else "fell"
+        return f"{name} {verb} from {fmt(before)} to {fmt(after)}"
+
+    parts.append(change("item price", float(bp), float(np_), lambda v: money(v, currency)))
+    bs, ns = float(c.get("base_shipping") or 0.0), float(c.get("now_shipping") or 0.0)
+    if bs or ns:
+        parts.append(change("shipping", bs, ns, lambda v: money(v, currency)))
+    bq, nq = c.get("base_quantity"), c.get("now_quantity")
+    if bq is not None and nq is not None and not pd.isna(bq) and not pd.isna(nq) and abs(float(bq) - float(nq)) > 1e-9:
+        parts.append(f"pack changed from {_amount(float(bq), unit)} to {_amount(float(nq), unit)}")
+    return "; ".join(parts)
+
+
+def _baseline_text(e: dict, category: str | None, tz: str) -> str:
     method = e.get("baseline_method") or ""
     start, end = e.get("baseline_window_start"), e.get("baseline_window_end")
     window = ""
     if start is not None and not pd.isna(start) and end is not None and not pd.isna(end):
-        window = (f" {pd.Timestamp(start).tz_convert(tz).strftime('%Y-%m-%d')}…"
-                  f"{pd.Timestamp(end).tz_convert(tz).strftime('%Y-%m-%d')}")
+        window = f" {_date(start, tz)}…{_date(end, tz)}"
     n = e.get("baseline_n")
     n_text = f" of {int(n)} observations" if n is not None and not pd.isna(n) else ""
     if e.get("baseline_kind") == "peer":
-        text += (f", above the pre-emergency market median for {category} ({method}{n_text}{window}); the listing has "
-                 "no price history of its own before the emergency")
-    elif str(method).startswith("rolling"):
-        text += ", above the median of its previous 28 observed days (no emergency declared: early-warning level shift)"
+        peers = e.get("peer_n")
+        count = f"{int(peers)} listings" if peers is not None and not pd.isna(peers) else "peer listings"
+        group = e.get("peer_group") or category or ""
+        if e.get("peer_statistic") == "median":
+            what = f"the same product sold by others: median of {count} ({group})"
+        else:
+            stat = e.get("peer_statistic") or "p90"
+            what = (f"no same-product peers; listings of the same size class: the {stat[1:]}th percentile of "
+                    f"{count}' pre-emergency unit prices ({group})")
+        return (f"Baseline: {what}, {method}{window}; the listing has no price history of its own before the "
+                "emergency")
+    if str(method).startswith("rolling"):
+        return "Baseline: the median of its previous 28 observed days (no emergency declared: early-warning level shift)"
+    days = e.get("baseline_days")
+    if e.get("short_history") and days is not None and not pd.isna(days):
+        return (f"Baseline: the listing's own price before the emergency ({method}{window}), from only "
+                f"{int(days)} observed day{'s' if int(days) != 1 else ''} (a full baseline has 3 or more)")
+    return f"Baseline: {method}, median{n_text}{window} (regular prices: temporary discounts excluded)"
+
+
+def _quantity_text(e: dict, unit: str | None) -> str:
+    source = e.get("quantity_source")
+    quantity = e.get("quantity")
+    if not source or pd.isna(source):
+        return ""
+    amount = f"{_amount(float(quantity), unit)}, " if quantity is not None and not pd.isna(quantity) else ""
+    if source == "pack_size":
+        how = "from the feed's pack_size"
+    elif source == "default_single":
+        how = "one item by the single-unit convention (no count stated)"
+    elif str(source).startswith("title:"):
+        how = f"read from the title (rule {str(source)[6:]})"
     else:
-        text += f", above the pre-emergency baseline ({method}: median{n_text}{window})"
+        how = f"from {source}"
+    return f"Quantity: {amount}{how}."
+
+
+def explain(episode: pd.Series | dict, preset: Preset | None, *, currency: str, unit: str | None,
+            category: str | None, tz: str = "UTC", components: dict | None = None) -> str:
+    """One paragraph for one episode (a row of ``analysis.violations.evaluate``'s output plus provenance, and
+    optionally ``quantity``/``quantity_source``); ``components`` is the episode's row of :func:`price_components`."""
+    e = dict(episode)
+    day = _date(e["first_violation_at"], tz)
+    base = money(float(e["baseline"]), currency)
+    now = money(float(e["observed_unit_price"]), currency)
+    increase = float(e["increase_pct"])
+    sentences = [f"Unit price rose from {base} to {now} {per_unit(unit, category)} ({increase:+.0f}%) on {day}"]
+    changed = what_changed(components, currency, unit) if components and e.get("baseline_kind") != "peer" else ""
+    if changed:
+        sentences.append(f"What changed: {changed}")
+    sentences.append(_baseline_text(e, category, tz))
     if preset is not None:
-        text += f"; {preset.describe_threshold()}"
+        rule = preset.describe_threshold()
         if e.get("baseline_kind") == "peer":
-            text += f" and {preset.new_seller_pct:g}% over the market for sellers without history"
+            rule += f", and {preset.new_seller_pct:g}% over the peers for sellers without history"
+        sentences.append(rule)
     market = e.get("market_pct")
-    if market is not None and not pd.isna(market) and category:
-        text += f"; market index for {category} moved {float(market):+.0f}% in the same period"
-        if float(market) >= 3:
-            text += f" (the increase net of the market is {float(e['adjusted_increase_pct']):+.0f}%)"
-    text += ". Presumptive (prima facie): the seller may show cost increases."
+    if category and not str(e.get("baseline_method") or "").startswith("rolling"):
+        if market is None or pd.isna(market):
+            sentences.append(f"No market index for {category} (too few listings with a baseline to compute one)")
+        else:
+            text = f"Market index for {category} moved {float(market):+.0f}% in the same period"
+            if float(market) >= 3:
+                text += f" (the increase net of the market is {float(e['adjusted_increase_pct']):+.0f}%)"
+            sentences.append(text)
+    text = ". ".join(sentences) + "."
+    quantity = _quantity_text(e, unit)
+    if quantity:
+        text += " " + quantity
+    if e.get("baseline_kind") == "peer":
+        text += (" Presumptive (prima facie) peer comparison: for sellers without a prior price the statutes look "
+                 "at cost (CA: more than 50% over cost; UT: cost + 30%; CN: 明显高于 cost), which only the seller can "
+                 "show.")
+    else:
+        text += " Presumptive (prima facie): the seller may show cost increases."
     return text
+
+
+def explain_all(episodes: pd.DataFrame, presets: dict[str, Preset], components: pd.DataFrame | None = None,
+                tz: str = "UTC") -> list[str]:
+    """:func:`explain` for every episode (``episodes`` carries currency, unit, category per row)."""
+    by_listing = {} if components is None or components.empty else \
+        components.set_index("listing_id").to_dict("index")
+    return [
+        explain(row, presets.get(row["rule"]), currency=row["currency"], unit=row["unit"], category=row["category"],
+                tz=tz, components=by_listing.get(row["listing_id"]))
+        for row in episodes.to_dict("records")
+    ]
+

@@ -29,7 +29,7 @@ from analysis.presets import Preset, severity
 TARGET_COLUMNS = ["t0", "start", "end", "rule", "baseline", "baseline_kind", "noise", "category", "currency", "unit"]
 EPISODE_COLUMNS = ["listing_id", "rule", "baseline_kind", "baseline", "first_violation_at", "confirmed_at",
                    "last_violation_at", "n_days", "observed_unit_price", "increase_pct", "adjusted_increase_pct",
-                   "peak_increase_pct", "market_pct", "severity", "ongoing", "evidence"]
+                   "peak_increase_pct", "sustained_increase_pct", "market_pct", "severity", "ongoing", "evidence"]
 MIN_DAYS = 2
 NOISE_FACTOR = 4.0
 PEER_KINDS = ("peer",)
@@ -79,9 +79,12 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
         frame = frame.merge(index[["category", "currency", "unit", "day", "index"]],
                             on=["category", "currency", "unit", "day"], how="left")
         market = frame["index"].fillna(1.0).clip(lower=1.0)
+        known = frame["index"].notna()
     else:
         market = pd.Series(1.0, index=frame.index)
+        known = pd.Series(False, index=frame.index)
     frame["market"] = market.to_numpy()
+    frame["market_known"] = known.to_numpy()
     frame["increase"] = frame["unit_price"] / frame["baseline"] - 1.0
     frame["adjusted"] = (frame["unit_price"] / (frame["baseline"] * frame["market"])) - 1.0
 
@@ -118,7 +121,9 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
         "increase_pct": last["increase"] * 100.0,
         "adjusted_increase_pct": last["adjusted"] * 100.0,
         "peak_increase_pct": grouped["adjusted"].max() * 100.0,
-        "market_pct": (last["market"] - 1.0) * 100.0,
+        "sustained_increase_pct": grouped["adjusted"].median() * 100.0,
+        # NaN when no index could be computed that day (too few listings with a baseline): "no market index"
+        "market_pct": np.where(last["market_known"], (last["market"] - 1.0) * 100.0, np.nan),
     })
     episodes = episodes[episodes["n_days"] >= MIN_DAYS].copy()
     episodes["severity"] = [severity(p) for p in episodes["peak_increase_pct"]]

@@ -180,5 +180,5 @@ def test_every_alert_episode_records_how_its_baseline_was_made():
     prices = sorted([1.0] + [1.0 + 0.01 * k for k in range(6)])   # x's own baseline is one of the peers
     assert peer["baseline"] == pytest.approx(np.quantile(prices, 0.9), abs=1e-9)
     assert peer["peer_n"] == 7 and peer["peer_statistic"] == "p90"
-    assert peer["peer_group"] == "mask.surgical · CNY/piece · pack ~8 piece"
+    assert peer["peer_group"] == "mask.surgical · CNY/piece · packs of 5–20 piece"
     assert peer["increase_pct"] == pytest.approx((4.0 / np.quantile(prices, 0.9) - 1) * 100, abs=0.01)

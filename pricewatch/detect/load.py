@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from pricewatch.normalize.product import product_key
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Listing, Platform, Seller
 
@@ -50,9 +51,13 @@ def load_observations(db: Database) -> pd.DataFrame:
 
 def load_listings(db: Database) -> pd.DataFrame:
     """Listings indexed by id: platform, listing_key, seller_key, category, region, title, url, first_seen_at,
-    and currency, unit, quantity of the latest priced observation."""
+    quantity_source, unnormalised_reason, product_key, and currency, unit, quantity of the latest priced observation.
+
+    ``product_key`` is computed from the title and category (:func:`pricewatch.normalize.product.product_key`) for
+    listings stored before keys were recorded."""
     stmt = (select(Listing.id, Platform.name.label("platform"), Listing.listing_key, Seller.seller_key,
-                   Listing.category, Listing.region, Listing.title, Listing.url, Listing.first_seen_at)
+                   Listing.category, Listing.region, Listing.title, Listing.url, Listing.first_seen_at,
+                   Listing.quantity_source, Listing.unnormalised_reason, Listing.product_key)
             .join(Platform, Platform.id == Listing.platform_id)
             .outerjoin(Seller, Seller.id == Listing.seller_id))
     latest = ("SELECT o.listing_id, o.currency, o.quantity_unit, o.quantity FROM price_observation o "
@@ -63,9 +68,32 @@ def load_listings(db: Database) -> pd.DataFrame:
         rows = conn.execute(stmt).all()
         units = conn.exec_driver_sql(latest).all()
     frame = pd.DataFrame(rows, columns=["id", "platform", "listing_key", "seller_key", "category", "region", "title",
-                                        "url", "first_seen_at"]).set_index("id")
+                                        "url", "first_seen_at", "quantity_source", "unnormalised_reason",
+                                        "product_key"]).set_index("id")
+    missing = frame["product_key"].isna() & frame["title"].notna()
+    if missing.any():
+        frame.loc[missing, "product_key"] = [product_key(t, c) for t, c in
+                                             zip(frame.loc[missing, "title"], frame.loc[missing, "category"])]
     attrs = pd.DataFrame(units, columns=["id", "currency", "unit", "quantity"]).drop_duplicates("id").set_index("id")
     return frame.join(attrs)
+
+
+def load_components(db: Database, listing_ids: list[int]) -> pd.DataFrame:
+    """Observations of the given listings with item price, shipping and quantity (for "what changed"):
+    listing_id, observed_at, price, shipping, quantity, unit_price, availability."""
+    out = []
+    with db.engine.connect() as conn:
+        for start in range(0, len(listing_ids), 900):
+            marks = ", ".join(str(int(x)) for x in listing_ids[start:start + 900])
+            out += conn.exec_driver_sql(
+                f"SELECT listing_id, {_epoch_sql(db.dialect)}, price, shipping, quantity, unit_price, availability "
+                f"FROM price_observation WHERE listing_id IN ({marks})").all()
+    frame = pd.DataFrame(out, columns=["listing_id", "observed_at", "price", "shipping", "quantity", "unit_price",
+                                       "availability"])
+    frame["observed_at"] = pd.to_datetime(frame["observed_at"].astype("int64"), unit="s", utc=True)
+    for column in ("price", "shipping", "quantity", "unit_price"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
 
 
 def load_evidence(db: Database, listing_ids: list[int]) -> pd.DataFrame:

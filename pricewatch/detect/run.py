@@ -1,4 +1,9 @@
-"""``pricewatch detect``: run all detectors over stored observations and open/update/close alerts. Idempotent."""
+"""``pricewatch detect``: run all detectors over stored observations and open/update/close alerts. Idempotent.
+
+Each run also records its coverage (a ``detect_run`` row, :mod:`analysis.coverage`): how many listings were
+evaluated under an emergency, how many the early-warning monitor watched, and how many could not be evaluated, by
+reason, with example listings — so a run that silently evaluated nothing cannot pass for a clean market.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.coverage import coverage_summary
 from analysis.detect import Detection, detect
-from analysis.explain import explain
+from analysis.explain import explain_all, price_components
 from analysis.presets import load_presets
 from pricewatch.alerts.store import SaveStats, save_episodes
-from pricewatch.detect.load import load_evidence, load_listings, load_observations
+from pricewatch.detect.load import load_components, load_evidence, load_listings, load_observations
 from pricewatch.emergency import emergencies_frame
 from pricewatch.store.engine import Database
+from pricewatch.store.models import DetectRun, utcnow
+
+EXAMPLES_PER_REASON = 5
 
 
 @dataclass
@@ -25,6 +34,16 @@ class DetectStats:
     by_rule: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     detection: Detection | None = None
+    coverage: dict = field(default_factory=dict)   # as stored in detect_run.coverage
+    run_id: int | None = None
+
+    @property
+    def evaluated(self) -> int:
+        return sum(c["listings"] for c in self.coverage.get("counts", []) if c["status"] == "evaluated")
+
+    @property
+    def monitored(self) -> int:
+        return sum(c["listings"] for c in self.coverage.get("counts", []) if c["status"] == "monitored")
 
     def summary(self) -> str:
         rules = ", ".join(f"{k}: {v}" for k, v in sorted(self.by_rule.items())) or "none"
@@ -33,8 +52,9 @@ class DetectStats:
 
 
 def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStats:
-    """Detect over everything stored; write alerts. Returns counts and timings (load, detect, store)."""
+    """Detect over everything stored; write alerts and the run's coverage. Returns counts and timings."""
     stats = DetectStats()
+    started = utcnow()
     t = time.perf_counter()
     observations = load_observations(db)
     listings = load_listings(db)
@@ -42,35 +62,79 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
     stats.seconds["load"] = time.perf_counter() - t
     stats.observations, stats.listings = len(observations), len(listings)
     if observations.empty:
+        stats.coverage = {"counts": [], "examples": {}}
+        _record_run(db, stats, started)
         return stats
 
     t = time.perf_counter()
     presets = load_presets()
-    result = detect(observations, listings[["category", "region", "currency", "unit", "quantity"]], emergencies, presets,
-                    monitor_uncovered=monitor_uncovered)
+    columns = ["category", "region", "currency", "unit", "quantity", "product_key", "quantity_source",
+               "unnormalised_reason"]
+    result = detect(observations, listings[columns], emergencies, presets, monitor_uncovered=monitor_uncovered)
     episodes = result.episodes
     stats.seconds["detect"] = time.perf_counter() - t
     stats.detection = result
     stats.episodes = len(episodes)
     stats.by_rule = episodes["rule"].value_counts().to_dict() if len(episodes) else {}
+    stats.coverage = coverage_record(result.coverage, listings)
 
     t = time.perf_counter()
     if len(episodes):
-        episodes = episodes.join(listings[["category", "currency", "unit"]], on="listing_id")
+        episodes = episodes.drop(columns=[c for c in ("quantity_source",) if c in episodes])
+        episodes = episodes.join(listings[["category", "currency", "unit", "quantity", "quantity_source"]],
+                                 on="listing_id")
         episodes["evidence"] = _evidence(db, episodes)
-        tz = db.settings.timezone
-        episodes["explanation"] = [
-            explain(row, presets.get(row["rule"]), currency=row["currency"], unit=row["unit"],
-                    category=row["category"], tz=tz)
-            for row in episodes.to_dict("records")
-        ]
+        ids = sorted(episodes["listing_id"].unique().tolist())
+        components = price_components(load_components(db, ids), episodes)
+        episodes["explanation"] = explain_all(episodes, presets, components, tz=db.settings.timezone)
         episodes["flags"] = [
             sorted(set(presets[r].flags if r in presets else ()) | ({"new_seller"} if k == "peer" else set()))
             for r, k in zip(episodes["rule"], episodes["baseline_kind"])
         ]
         stats.alerts = save_episodes(db, episodes)
     stats.seconds["store"] = time.perf_counter() - t
+    _record_run(db, stats, started)
     return stats
+
+
+def coverage_record(report: pd.DataFrame, listings: pd.DataFrame) -> dict:
+    """The JSON stored in ``detect_run.coverage``: counts by status and reason, and example listings per reason."""
+    counts = coverage_summary(report)
+    examples: dict[str, list[dict]] = {}
+    missing = report[report["reason"].notna()]
+    for reason, group in missing.groupby("reason", sort=False):
+        rows = group.head(EXAMPLES_PER_REASON).join(listings[["platform", "listing_key", "title"]], on="listing_id")
+        examples[str(reason)] = [
+            {"listing_id": int(r.listing_id), "platform": r.platform, "listing_key": r.listing_key,
+             "title": r.title, "detail": None if pd.isna(r.detail) else str(r.detail)}
+            for r in rows.itertuples(index=False)
+        ]
+    return {
+        "counts": [{"status": r.status, "reason": None if pd.isna(r.reason) else str(r.reason),
+                    "listings": int(r.listings)}
+                   for r in counts.itertuples(index=False)],
+        "examples": examples,
+    }
+
+
+def _record_run(db: Database, stats: DetectStats, started) -> None:
+    counts = stats.coverage.get("counts", [])
+    with db.session() as s:
+        run = DetectRun(started_at=started, finished_at=utcnow(), observations=stats.observations,
+                        listings=stats.listings, evaluated=stats.evaluated, monitored=stats.monitored,
+                        not_evaluated=sum(c["listings"] for c in counts if c["status"] == "not_evaluated"),
+                        episodes=stats.episodes, coverage=stats.coverage)
+        s.add(run)
+        s.commit()
+        stats.run_id = run.id
+
+
+def last_run(db: Database) -> DetectRun | None:
+    """The most recent ``detect_run`` (None before the first run)."""
+    from sqlalchemy import select
+
+    with db.session() as s:
+        return s.scalars(select(DetectRun).order_by(DetectRun.id.desc()).limit(1)).first()
 
 
 def _evidence(db: Database, episodes: pd.DataFrame) -> list[list[str]]:

@@ -14,7 +14,9 @@ call the same product:
 - pack size is *not* part of the key: the detector groups by key × currency × unit × size class, so packs within a
   factor of two of each other compare per unit, and a 5 ml bottle never meets a 1 L one.
 
-A title with neither a brand nor a model gives ``None``: such listings can only be compared by size class.
+A title with neither a brand nor a model keys on the title itself, word for word (case and punctuation aside):
+``mask.respirator||title:kn95 face mask 5 layer 10 pcs`` — resellers of one factory's product copy its title, and
+the detector needs at least two such peers before it trusts the match; otherwise listings are compared by size.
 Why our own code: product matching libraries match catalogue records by learned similarity; a regulator must be
 able to read why two listings were compared, and a short list of brands and model patterns can be audited.
 """
@@ -27,13 +29,16 @@ from functools import lru_cache
 BRANDS: tuple[str, ...] = (
     "3m", "honeywell", "moldex", "dräger", "drager", "uvex", "medline", "kimberly-clark", "halyard", "ansell",
     "kimtech", "microflex", "showa", "mapa", "hartmann", "paul hartmann", "sterillium", "desderman", "purell",
-    "germ-x", "germx", "dettol", "lysol", "clorox", "seventh generation", "method", "mr. muscle", "domestos",
-    "ace", "neutral", "sanytol", "carex", "cuticura", "bactiflor", "hibiscrub", "braun", "omron", "beurer",
+    "germ-x", "germx", "dettol", "lysol", "clorox", "seventh generation", "mr. muscle", "domestos",
+    "sanytol", "carex", "cuticura", "bactiflor", "hibiscrub", "braun", "omron", "beurer",
     "withings", "microlife", "exergen", "ihealth", "xiaomi", "小米", "稳健", "振德", "可孚", "海氏海诺", "鱼跃",
     "欧姆龙", "蓝月亮", "威露士", "滴露", "舒肤佳", "六神", "维达", "洁柔", "心相印", "绿叶", "袋鼠医生", "冰清",
     "利尔康", "安而康", "朝美", "霍尼韦尔", "重松", "shigematsu", "unicharm", "超快適", "iris ohyama", "kao",
 )
-_BRAND = re.compile("|".join(sorted((re.escape(b) for b in BRANDS), key=len, reverse=True)), re.IGNORECASE)
+# Latin-script brands must stand as words ("3M", not the "3m" of "3mm"); CJK brands have no word boundaries
+_BRAND = re.compile("|".join(
+    (re.escape(b) if not b.isascii() else rf"(?<![a-z0-9]){re.escape(b)}(?![a-z0-9])")
+    for b in sorted(BRANDS, key=len, reverse=True)), re.IGNORECASE)
 _GRADE = re.compile(r"(?<![a-z0-9])(k?n\s?95|n99|n100|ffp\s?[123]|kf\s?94|kf\s?80|type\s*ii?r|typ\s*ii?r|"
                     r"type\s*ii|p2|p3)(?![a-z0-9])", re.IGNORECASE)
 _MODEL = re.compile(r"(?<![a-z0-9.])(9501|9502|9001|9010|1860s?|1870|8210|8511|8822|9320|9322|9332|aura\s*\d{4}|"
@@ -56,6 +61,8 @@ def product_key(title: str | None, category: str | None, gtin: str | None = None
                      for g in _GRADE.finditer(title)})
     model = "+".join(models + grades)
     if not brand and not models:
-        # a grade alone (any "KN95") is not a product: hundreds of makers sell one
-        return None
+        # a grade alone (any "KN95") is not a product: hundreds of makers sell one. The same title word for word
+        # from several sellers is (resellers of one factory's product copy its title)
+        words = " ".join(re.findall(r"\w+", title.lower()))
+        return f"{category}||title:{words}" if words else None
     return f"{category}|{brand}|{model}"
