@@ -228,7 +228,7 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
      (_veto("cosmetic_mask", COSMETIC_MASK),)),
     ("mask", "mask.surgical",
      # only-protective words: no qualifier needed
-     r"口罩|(?<!シート)マスク|mascherin\w*|mundschutz\w*|mund[- ]nasen[- ](?:schutz|bedeckung)\w*|mundbedeckung\w*|"
+     r"口罩|(?<!シート)マスク|마스크|mascherin\w*|mundschutz\w*|mund[- ]nasen[- ](?:schutz|bedeckung)\w*|mundbedeckung\w*|"
      r"op[- ]maske\w*|mondkap\w*|mondmasker\w*|"
      r"(?:face|surgical|medical|procedure|disposable|dust|protective)\s+(?:\w+\s+)?masks?|masks?\b|"
      # ambiguous words: protective only beside a protective qualifier

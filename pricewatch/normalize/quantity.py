@@ -104,7 +104,7 @@ PIECE = (
     rf"pcs?\.?{_B}|pieces?{_B}|count{_B}|ct{_B}|masks?{_B}|wipes?{_B}|sheets?{_B}|sachets?{_B}|towelettes?{_B}|"
     rf"pads?{_B}|swabs?{_B}|tupfer{_B}|pairs?{_B}|paar{_B}|paires?{_B}|pares?{_B}|paia{_B}|units?{_B}|tablets?{_B}|gloves?{_B}|"
     rf"handschuhe{_B}|guantes{_B}|gants{_B}|guanti{_B}|handschoenen{_B}|t[üu]cher{_B}|toallitas{_B}|lingettes{_B}|"
-    rf"doekjes{_B}|salviette{_B}|{_MASK_NOUN})"
+    rf"doekjes{_B}|salviette{_B}|매|{_MASK_NOUN})"
 )
 CONTAINER = (r"(?:盒|袋|包|瓶|桶|箱|罐|提|"
              rf"bottles?{_B}|boxe?s?{_B}|bags?{_B}|packs?{_B}|cans?{_B}|jugs?{_B}|tubs?{_B}|canisters?{_B}|"
@@ -119,7 +119,7 @@ TIMES = r"(?:(?<![A-Za-z])[xX]|[×*＊✕])"
 DIMENSION = r"\s*(?:cm|mm|in(?:ch(?:es)?)?(?![A-Za-z])|\"|厘米|毫米)"
 _NUMBER = r"(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{1,2})"
 
-_OPTION_LIST = re.compile(rf"(?<![\d.,])\d+(?:\s*[/|]\s*\d+)+\s*(?:{PIECE}|{MEASURE})", re.IGNORECASE)
+_OPTION_LIST = re.compile(rf"(?<![\d.,/])\d+(?:\s*[/|]\s*\d+)+\s*(?:{PIECE}|{MEASURE}|{CONTAINER})", re.IGNORECASE)
 _RUN_TOGETHER = re.compile(rf"(?<![A-Za-z0-9.,])(\d{{3,9}})\s*(?:pcs?|pieces?|stück|stk|st|masks?|ml){_B}",
                            re.IGNORECASE)
 _STATED_TOTAL = re.compile(
@@ -134,6 +134,9 @@ _CONTAINERS_OF = re.compile(
 _PER_CONTAINER = re.compile(rf"{NUM}\s*({PIECE}|{MEASURE})\s*装?\s*[/／每]\s*{CONTAINER}", re.IGNORECASE)
 _PER_CONTAINER_PREFIX = re.compile(rf"每\s*{CONTAINER}\s*{NUM}\s*({PIECE}|{MEASURE})", re.IGNORECASE)
 _N_TIMES_MEASURE = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+(?:[.,]\d+)?)\s*({MEASURE})", re.IGNORECASE)
+# "4 x 40", "3 x 80 Stück", "(10 x 100)", "5 x 10er Beutel": N containers of M
+_N_TIMES_COUNT = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+)(?![\d.,])(?:er{_B})?(?!{DIMENSION})\s*({PIECE}|{CONTAINER})?",
+                            re.IGNORECASE)
 _TIMES_N = re.compile(rf"{TIMES}\s*(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{{1,2}})(?![\d.,])(?!{DIMENSION})"
                       rf"\s*({CONTAINER}|{PIECE})?", re.IGNORECASE)
 # "10x KN95", "5 x Mundschutz", "2x Handgel": a count of items, followed by a word (not a number or a dimension)
@@ -339,6 +342,7 @@ def _parse(text: str, category: str | None) -> QuantityReading:
 
     per_container: list[tuple[float, str]] = []  # (amount, unit) inside one container
     multipliers: list[float] = []
+    pack_only: list[float] = []  # multipliers that also count items on their own ("Pack of 3", "10x KN95")
     while (m := _CONTAINERS_OF.search(work)) is not None:
         multipliers.append(_number(m.group(1)))
         per_container.append((_number(m.group(2)) * (_piece_weight(m.group(3), category) if m.group(3) else 1.0),
@@ -355,7 +359,6 @@ def _parse(text: str, category: str | None) -> QuantityReading:
                 per_container.append((amount * _piece_weight(unit, category), "piece"))
             work = _consume(work, m)
 
-    pack_only: list[float] = []  # multipliers that also count items on their own ("Pack of 3", "10x KN95")
     pack_rule = "multiplier"
     measures: list[tuple[float, str]] = []
     while (m := _N_TIMES_MEASURE.search(work)) is not None:  # "2 x 500ml", "10 × 50ml"
@@ -363,6 +366,15 @@ def _parse(text: str, category: str | None) -> QuantityReading:
         multipliers.append(_number(m.group(1)))
         if read_measures:
             measures.append((_number(m.group(2)) * factor, canon))
+        work = _consume(work, m)
+    while (m := _N_TIMES_COUNT.search(work)) is not None:  # "4 x 40", "3 x 80 Stück"
+        n_containers, each, unit = _number(m.group(1)), _number(m.group(2)), m.group(3)
+        if unit and not re.fullmatch(CONTAINER, unit, re.IGNORECASE):
+            per_container.append((each * _piece_weight(unit, category), "piece"))
+            multipliers.append(n_containers)
+        else:
+            multipliers.append(n_containers * each)
+            pack_only.append(n_containers * each)
         work = _consume(work, m)
     while (m := _TIMES_N.search(work)) is not None:  # "×5袋", "x 5", "*2瓶"
         multipliers.append(_number(m.group(1)))
@@ -395,8 +407,11 @@ def _parse(text: str, category: str | None) -> QuantityReading:
         multipliers.append(_number(m.group(1)))
         work = _consume(work, m)
 
-    multipliers = _unique(multipliers)
+    multipliers = [v for v in _unique(multipliers) if v != 1]  # "1 Box", "1 x 500 ml" multiply nothing
     want = canonical_unit(category)
+    if liquid and measures and totals and not per_container and totals[0][0] > 1:
+        # "Alcohol 70% 250 ml 6 Stück": for a liquid, a piece count beside a volume counts bottles
+        multipliers = _unique(multipliers + [totals[0][0]])
 
     if per_container:
         amount, unit = per_container[0]
@@ -422,6 +437,9 @@ def _parse(text: str, category: str | None) -> QuantityReading:
         # a multiplier equal to the count restates it ("100 pcs, Box of 100")
         rest = [v for v in multipliers if abs(v - amount) > 1e-9]
         mult = math.prod(rest) if rest else 1.0
+        if rest and abs(mult - amount) < 1e-9:
+            # "1000 pcs (10 x 100)", "50 Stück (5 x 10er Beutel)": the parts restate the stated count
+            return _checked(amount, "piece", "stated_total", category)
         return _checked(amount * mult, "piece", "count_x_multiplier" if rest else "count", category)
     if pack_only and (want == "piece" or want is None) and not liquid:
         # "Pack of 3" alone: three items. Containers alone ("2盒") say nothing about the count inside them.
