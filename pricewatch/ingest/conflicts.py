@@ -56,7 +56,18 @@ def _differ(dialect: str) -> str:
 
 
 def find_staged_conflicts(conn: Connection) -> pd.DataFrame:
-    """Staged rows whose key is stored with other values, beside the stored row (one query, one join)."""
+    """Staged rows whose key is stored with other values, beside the stored row (one query, one join).
+
+    Each staged row probes the unique index once, so the cost follows the chunk, not the table. On PostgreSQL the
+    probe is a LATERAL subquery with LIMIT 1 (the key is unique): a plain join is planned as a hash join over the
+    whole of price_observation, since the temporary table has no statistics.
+    """
+    if conn.dialect.name == "postgresql":
+        stored = ("CROSS JOIN LATERAL (SELECT * FROM price_observation s WHERE s.listing_id = i.listing_id "
+                  "AND s.observed_at = i.observed_at AND s.source = i.source LIMIT 1) p")
+    else:
+        stored = ("JOIN price_observation p "
+                  "ON p.listing_id = i.listing_id AND p.observed_at = i.observed_at AND p.source = i.source")
     sql = f"""
         SELECT p.id AS observation_id, p.listing_id, p.observed_at, p.source, p.quantity,
                p.price AS stored_price, p.shipping AS stored_shipping, p.currency AS stored_currency,
@@ -64,8 +75,7 @@ def find_staged_conflicts(conn: Connection) -> pd.DataFrame:
                i.price AS incoming_price, i.shipping AS incoming_shipping, i.currency AS incoming_currency,
                i.file_id AS incoming_file_id, i.line AS incoming_line
         FROM incoming_observation i
-        JOIN price_observation p
-          ON p.listing_id = i.listing_id AND p.observed_at = i.observed_at AND p.source = i.source
+        {stored}
         LEFT JOIN feed_file f ON f.id = p.file_id
         WHERE {_differ(conn.dialect.name)}
     """
