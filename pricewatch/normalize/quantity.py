@@ -93,7 +93,8 @@ _NOT_CLASS = (r"(?<!\bkn )(?<!\bffp )(?<!\bpm )(?<!\bkf )(?<!\bn )(?<!\ben )(?<!
               r"(?<!\ba1 )(?<!\ba1:)(?<!\+a1 )(?<!\bgb)(?<!\bgb )(?<!\bgb/t )(?<!\byy/t )"
               # well-known respirator model numbers are never counts
               r"(?!(?:9501|9502|9010|9001|8210|8511|9332|9322|1860|1870|6002|6001)(?![0-9]))")
-NUM = rf"{_NOT_CLASS}(?<![A-Za-z0-9.,])(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{{1,2}})"
+# (the leading lookahead lets the engine skip non-digits before it tries the lookbehinds: 10× faster)
+NUM = rf"(?=[\d一二两三四五六七八九十]){_NOT_CLASS}(?<![A-Za-z0-9.,])(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{{1,2}})"
 _B = r"(?![A-Za-z])"  # end of a Latin word
 _MASK_NOUN = (rf"(?:\w*mask(?:e|en|s)?{_B}|mascarillas?{_B}|masques?{_B}|mascherin[ae]{_B}|m[áa]scaras?{_B}|"
               rf"mondkapjes?{_B}|mondmaskers?{_B}|respirators?{_B}|atemschutzmasken?{_B})")
@@ -115,32 +116,32 @@ MEASURE = (
     r"lit(?:er|re|ro)s?(?![A-Za-z])|gal(?:lon)?s?(?![A-Za-z])"
     r"|kg(?![A-Za-z])|千克|公斤|g(?![A-Za-z])|克|grams?(?![A-Za-z])|gramm(?![A-Za-z])|lbs?(?![A-Za-z])|pounds?(?![A-Za-z]))"
 )
-TIMES = r"(?:(?<![A-Za-z])[xX]|[×*＊✕])"
+TIMES = r"(?:(?<![a-z])x|[×*＊✕])"
 DIMENSION = r"\s*(?:cm|mm|in(?:ch(?:es)?)?(?![A-Za-z])|\"|厘米|毫米)"
 _NUMBER = r"(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{1,2})"
 
-_OPTION_LIST = re.compile(rf"(?<![\d.,/])\d+(?:\s*[/|]\s*\d+)+\s*(?:{PIECE}|{MEASURE}|{CONTAINER})", re.IGNORECASE)
+_OPTION_LIST = re.compile(rf"(?<![\d.,/])\d+(?:\s*[/|]\s*\d+)+\s*(?:{PIECE}|{MEASURE}|{CONTAINER})")
 _RUN_TOGETHER = re.compile(rf"(?<![A-Za-z0-9.,])(\d{{3,9}})\s*(?:pcs?|pieces?|stück|stk|st|masks?|ml){_B}",
-                           re.IGNORECASE)
+                       )
 _STATED_TOTAL = re.compile(
     rf"(?:\btotal(?:\s+of)?|\bin\s+total|\binsgesamt|\bgesamt|\ben\s+total|\bau\s+total|\btotale|共计|合计|总共|总计|共)"
     rf"\s*[:：]?\s*{_NUMBER}(?![\d.,])(?!\s*{CONTAINER})\s*({PIECE}|{MEASURE})?"
     # "225 Total Wipes", "(400 total)"
-    rf"|{NUM}\s+(?:({PIECE})\s+)?(?:in\s+)?total{_B}", re.IGNORECASE)
+    rf"|{NUM}\s+(?:({PIECE})\s+)?(?:in\s+)?total{_B}")
 # "(10 boxes of 200)", "4 packs of 50": containers of a stated content
 _CONTAINERS_OF = re.compile(
     rf"{NUM}\s*(?:boxes|packs|bags|packungen|cajas|paquetes|bo[iî]tes|confezioni|doosjes|dozen)\s+"
-    rf"(?:of|de|à|mit|da|van|met)\s+(\d+)\s*({PIECE})?", re.IGNORECASE)
-_PER_CONTAINER = re.compile(rf"{NUM}\s*({PIECE}|{MEASURE})\s*装?\s*[/／每]\s*{CONTAINER}", re.IGNORECASE)
-_PER_CONTAINER_PREFIX = re.compile(rf"每\s*{CONTAINER}\s*{NUM}\s*({PIECE}|{MEASURE})", re.IGNORECASE)
-_N_TIMES_MEASURE = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+(?:[.,]\d+)?)\s*({MEASURE})", re.IGNORECASE)
+    rf"(?:of|de|à|mit|da|van|met)\s+(\d+)\s*({PIECE})?")
+_PER_CONTAINER = re.compile(rf"{NUM}\s*({PIECE}|{MEASURE})\s*装?\s*[/／每]\s*{CONTAINER}")
+_PER_CONTAINER_PREFIX = re.compile(rf"每\s*{CONTAINER}\s*{NUM}\s*({PIECE}|{MEASURE})")
+_N_TIMES_MEASURE = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+(?:[.,]\d+)?)\s*({MEASURE})")
 # "4 x 40", "3 x 80 Stück", "(10 x 100)", "5 x 10er Beutel": N containers of M
 _N_TIMES_COUNT = re.compile(rf"{NUM}\s*{TIMES}\s*(\d+)(?![\d.,])(?:er{_B})?(?!{DIMENSION})\s*({PIECE}|{CONTAINER})?",
-                            re.IGNORECASE)
+                        )
 _TIMES_N = re.compile(rf"{TIMES}\s*(\d+(?:[.,]\d+)?|[一二两三四五六七八九十]{{1,2}})(?![\d.,])(?!{DIMENSION})"
-                      rf"\s*({CONTAINER}|{PIECE})?", re.IGNORECASE)
+                      rf"\s*({CONTAINER}|{PIECE})?")
 # "10x KN95", "5 x Mundschutz", "2x Handgel": a count of items, followed by a word (not a number or a dimension)
-_N_TIMES_WORD = re.compile(rf"{NUM}\s*{TIMES}(?=\s*[^\W\d_])(?!\s*(?:cm|mm){_B})", re.IGNORECASE)
+_N_TIMES_WORD = re.compile(rf"{NUM}\s*{TIMES}(?=\s*[^\W\d_])(?!\s*(?:cm|mm){_B})")
 _PACK_OF = re.compile(
     r"(?:pack|set|case|box|bundle|tub|carton|bag|lot|kit)\s+of\s+(\d+)"
     r"|(?:lot|pack|set|paquete|caja|bo[iî]te|bolsa|confezione|pacco|kit|conjunto|caixa|pacote|verpakking|doos|"
@@ -149,22 +150,23 @@ _PACK_OF = re.compile(
     r"|(?<![A-Za-z0-9.,])(\d+)\s*[- ]?\s*(?:pack|pk|pck)s?(?![A-Za-z])"
     r"|\((?:pack|tub|box|tin|bag|packung|dose|set)\s+(\d+)\)"
     r"|(?<![\d.,])(\d+)\s*件[装套]?|(?<![\d.,])(\d+)\s*入(?!り)",
-    re.IGNORECASE)
-_N_CONTAINERS = re.compile(rf"{NUM}\s*{CONTAINER}\s*(装)?", re.IGNORECASE)
-_MEASURE = re.compile(rf"{NUM}\s*({MEASURE})", re.IGNORECASE)
+)
+_N_CONTAINERS = re.compile(rf"{NUM}\s*{CONTAINER}\s*(装)?")
+_MEASURE = re.compile(rf"{NUM}\s*({MEASURE})")
 # a count: a number and a piece word, with at most one class word between ("20 FFP2 Masken", "50 disposable masks")
 _PIECES = re.compile(
     rf"{NUM}\s*(?:(?:ffp\s?[123]|kn\s?95|n95|kf94|op|einweg|medizinische|chirurgische|disposable|surgical|face|"
-    rf"medical|nitrile|latex|vinyl|nitril|ffp2[- ]?)\s*[- ]?\s*)?({PIECE})\s*(装)?", re.IGNORECASE)
+    rf"medical|nitrile|latex|vinyl|nitril|ffp2[- ]?)\s*[- ]?\s*)?({PIECE})\s*(装)?")
+_ANY_NUMBER = re.compile(r"[\d一二两三四五六七八九十]")
 _PLAIN_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*$")
 
 # German singular mask nouns ("Maske", "Atemschutzmaske") and what rules the singular reading out
-_GERMAN_SINGULAR_MASK = re.compile(r"maske\b", re.IGNORECASE)
+_GERMAN_SINGULAR_MASK = re.compile(r"maske\b")
 _PLURAL_OR_PACK_HINT = re.compile(
     r"masken\b|masks\b|mascarillas|masques\b|mascherine|mondkapjes|einzeln\s+verpackt|einzelverpackt|"
     r"individual(?:ly)?\s+(?:wrapped|packed)|\bset\b|\bpack\w*|\bbox\b|\bpackung\b|\bvorteils\w*|\bsparpack\w*|"
     r"\bbulk\b|\bgro[sß]packung\b|\blot\b",
-    re.IGNORECASE)
+)
 
 # Common pack sizes, for telling "1020pcs" (options 10/20 run together) from a real count
 _PACK_SIZES = frozenset({5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 48, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400,
@@ -228,7 +230,7 @@ def _measure_key(unit: str, liquid_context: bool) -> str:
 
 
 def _is_measure(unit: str) -> bool:
-    return re.fullmatch(MEASURE, unit, re.IGNORECASE) is not None
+    return re.fullmatch(MEASURE, unit) is not None
 
 
 def _piece_weight(unit: str, category: str | None = None) -> float:
@@ -290,7 +292,8 @@ def _read(text: str, category: str | None, allow_default: bool) -> QuantityReadi
     if plain:
         reading = _checked(_number(plain.group(1)), "piece", "plain_number", category)
     elif text and text.strip():
-        reading = _parse(text.strip(), category)
+        # patterns are lower case; lower-casing once is much faster than re.IGNORECASE
+        reading = _parse(text.strip().lower(), category)
     else:
         reading = QuantityReading(None, None, NO_QUANTITY)
     if reading.quantity is None and reading.reason == NO_QUANTITY and allow_default:
@@ -302,6 +305,7 @@ def _read(text: str, category: str | None, allow_default: bool) -> QuantityReadi
 
 
 def _german_singular(text: str) -> bool:
+    text = text.lower()
     return bool(_GERMAN_SINGULAR_MASK.search(text)) and not _PLURAL_OR_PACK_HINT.search(text)
 
 
@@ -323,6 +327,8 @@ def _unique(values: list[float]) -> list[float]:
 
 
 def _parse(text: str, category: str | None) -> QuantityReading:
+    if not _ANY_NUMBER.search(text):
+        return QuantityReading(None, None, NO_QUANTITY)
     if _OPTION_LIST.search(text) or any(_is_run_together_options(m.group(1)) for m in _RUN_TOGETHER.finditer(text)):
         return QuantityReading(None, None, AMBIGUOUS_OPTIONS)
 
@@ -369,7 +375,7 @@ def _parse(text: str, category: str | None) -> QuantityReading:
         work = _consume(work, m)
     while (m := _N_TIMES_COUNT.search(work)) is not None:  # "4 x 40", "3 x 80 Stück"
         n_containers, each, unit = _number(m.group(1)), _number(m.group(2)), m.group(3)
-        if unit and not re.fullmatch(CONTAINER, unit, re.IGNORECASE):
+        if unit and not re.fullmatch(CONTAINER, unit):
             per_container.append((each * _piece_weight(unit, category), "piece"))
             multipliers.append(n_containers)
         else:
