@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from market_builder import PRESETS, Market
 
 from analysis.explain import explain_all, price_components
-from market_builder import PRESETS, Market
 
 
 def explanations(m: Market, rule: str) -> dict[str, str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from market_builder import Market
 
 from analysis.presets import load_presets
 from analysis.violations import exact_pct, over_line
-from market_builder import Market
 
 PRESETS = load_presets()
 BASE = 5.00

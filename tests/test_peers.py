@@ -4,7 +4,6 @@ the top of the normal range of listings of its size — never with a category me
 from __future__ import annotations
 
 import pytest
-
 from market_builder import Market
 
 PURELL = "hand_sanitizer|purell|"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from market_builder import DAY, T0, Market
 
 from analysis.regular import MIN_CUT, regular_prices
 from analysis.series import daily_series
-from market_builder import DAY, T0, Market
 
 REGULAR, PROMO = 5.30, 4.45
 
