@@ -20,7 +20,7 @@ reason                            meaning
 ================================  =============================================================================
 
 ``status`` is ``evaluated`` (judged under an emergency's rule), ``monitored`` (no emergency covers it; the
-early-warning monitor watched it) or ``not_evaluated``.
+early-warning monitor watched it — protective goods only) or ``not_evaluated``.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ COVERAGE_COLUMNS = ["listing_id", "status", "reason", "detail", "emergency_id", 
 
 
 def coverage_report(daily: pd.DataFrame, meta: pd.DataFrame, targets: pd.DataFrame, comparable: pd.DataFrame,
-                    monitored: bool) -> pd.DataFrame:
+                    monitored: pd.Index) -> pd.DataFrame:
     """One row per listing of ``meta`` (indexed by listing_id) with :data:`COVERAGE_COLUMNS`.
 
     ``daily``: the daily series of usable observations; ``targets``: the covered listings with start, end,
     baseline, baseline_kind, rule, emergency_id, category, currency, unit; ``comparable``: category, currency, unit
-    combinations that have at least one listing with its own baseline; ``monitored``: whether the early-warning
-    monitor ran over the listings no emergency covers.
+    combinations that have at least one listing with its own baseline; ``monitored``: the listings the early-warning
+    monitor watched (those no emergency covers, in the categories it watches).
     """
     out = pd.DataFrame(index=meta.index.rename("listing_id"))
     out["status"] = "not_evaluated"
@@ -74,8 +74,7 @@ def coverage_report(daily: pd.DataFrame, meta: pd.DataFrame, targets: pd.DataFra
     )
     out["reason"] = np.where(reason == "", None, reason)
     out.loc[out["reason"].isna(), "status"] = "evaluated"
-    if monitored:
-        out.loc[~covered & ~no_usable, "status"] = "monitored"
+    out.loc[~covered & ~no_usable & out.index.isin(monitored), "status"] = "monitored"
     out["detail"] = out["detail"].where(out["reason"] == "no_quantity")
     return out.reset_index()[COVERAGE_COLUMNS]
 

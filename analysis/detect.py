@@ -233,8 +233,16 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
             episodes = episodes.join(meta["quantity_source"], on="listing_id")
         episodes["severity"] = grade(episodes["sustained_increase_pct"], certainty(episodes)).to_numpy()
 
+    scope = pd.Index([])
     if monitor_uncovered:
-        uncovered = daily[~daily["listing_id"].isin(cover.index)]
+        # the monitor watches what an emergency would cover: the protective goods, plus any category an
+        # emergency names explicitly — never the rest of a catalogue (perfume repricings are no one's case)
+        watched = set(PROTECTIVE)
+        for cats in (emergencies["categories"] if len(emergencies) else []):
+            if cats is not None and len(cats):
+                watched |= set(cats)
+        scope = meta.index[meta["category"].isin(watched)]
+        uncovered = daily[~daily["listing_id"].isin(cover.index) & daily["listing_id"].isin(scope)]
         shifts = monitor(uncovered, listings=meta) if not uncovered.empty else pd.DataFrame()
         if not shifts.empty:
             last = uncovered.sort_values("day").groupby("listing_id").tail(1).set_index("listing_id")
@@ -259,5 +267,6 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
     comparable = (index_base[["listing_id"]].join(meta[["category", "currency", "unit"]], on="listing_id")
                   .drop_duplicates(["category", "currency", "unit"]) if len(index_base) else
                   pd.DataFrame(columns=["category", "currency", "unit"]))
-    report = coverage_report(daily, meta, targets, comparable, monitored=monitor_uncovered)
+    report = coverage_report(daily, meta, targets, comparable,
+                             monitored=scope if monitor_uncovered else pd.Index([]))
     return Detection(episodes=episodes, index=index, baselines=own, daily=daily, coverage=report)

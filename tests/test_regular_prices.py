@@ -64,13 +64,16 @@ def test_the_regular_price_fills_a_v_shaped_cut_only():
 
 
 def test_the_monitor_measures_against_the_regular_price_too():
-    # no emergency covers the listing: a roll-on on a 30-day promotion that returns to its regular price
-    m = Market(start=T0 - 60 * DAY)
-    for k in range(6):
-        m.add(f"peer{k}", [3.00 + 0.05 * k] * 90, category="other", unit="ml", quantity=50.0)
-    m.add("x", [3.30] * 40 + [2.25] * 30 + [3.30] * 20, category="other", unit="ml", quantity=50.0)
-    result = m.detect("generic", monitor=True)
-    assert "x" not in set(result.episodes["listing_id"])
+    # no emergency covers the listing (declared elsewhere): a roll-on back from a 30-day promotion is not a shift
+    def monitored(prices) -> bool:
+        m = Market(start=T0 - 60 * DAY)
+        for k in range(6):
+            m.add(f"peer{k}", [3.00 + 0.05 * k] * 90, quantity=50.0)
+        m.add("x", prices, quantity=50.0)
+        return "x" in set(m.detect("generic", jurisdiction="DE", monitor=True).episodes["listing_id"])
+
+    assert not monitored([3.30] * 40 + [2.25] * 30 + [3.30] * 20)
+    assert monitored([2.25] * 70 + [3.30] * 20)     # the same +47 % from a price that was never a promotion
 
 
 RISE_DAYS = 13  # the price was raised 13 days before the declaration and kept
