@@ -220,7 +220,7 @@ _RULE_SPECS: list[tuple[str, str, str, tuple[Exclusion, ...]]] = [
      r"(?:棉布|纯棉|布|可水洗|可清洗|重复使用)\s*口罩|"
      r"(?:cloth|cotton|reusable|washable|fabric)\s+(?:\w+\s+){0,2}masks?|"
      r"stoffmaske\w*|behelfsmaske\w*|community[- ]?maske\w*|(?:masken?|mundschutz)\s+(?:aus\s+)?(?:baumwolle|stoff)|"
-     r"waschbare?\s+(?:\w+\s+)?(?:masken?|mundschutz)|"
+     r"waschbare?\s+(?:\w+\s+)?(?:masken?|mundschutz)|(?:masken?|mundschutz)\b.{0,40}\b(?:waschbar|wiederverwendbar)\w*|"
      r"mascarillas?\s+(?:\w+\s+)?(?:de\s+tela|reutilizables?|lavables?)|"
      r"masques?\s+(?:en\s+)?(?:tissu|coton)|masques?\s+(?:\w+\s+)?(?:lavables?|r[ée]utilisables?)|"
      r"mascherin\w*\s+(?:\w+\s+)?(?:in\s+|di\s+)?(?:tessuto|cotone|lavabil[ei]|riutilizzabil[ei])|"
