@@ -9,6 +9,8 @@ import pytest
 from pricewatch.normalize import TAXONOMY, classify, explain_category
 
 CASES = [
+    # --- real supermarket titles (Cyprus, English) ---
+    ("Garnier Skin Active Moisture Bomb Tissue Mask 1Τεμ", "other"),
     # --- Spanish ---
     ("Mascarilla capilar reparadora 300 ml", "other"),
     ("Mascarilla facial hidratante de arcilla", "other"),

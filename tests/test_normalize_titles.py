@@ -59,6 +59,9 @@ CASES = [
     ("Nitrile Exam Gloves Box of 200, Powder Free", 200, "piece", "title:pack_of"),
     ("Vinyl Gloves, 100 pcs, Box of 100", 100, "piece", "title:count"),
     ("Dettol Antibacterial Wipes 40 Pieces", 40, "piece", "title:count"),
+    # real supermarket titles (Cyprus): a volume is not options run together; Greek τεμ. counts pieces
+    ("Fairy Original Washing Up Liquid 820ml", 820, "ml", "title:measure"),
+    ("Dettol Wipes 40Τεμ.", 40, "piece", "title:count"),
     ("Clorox Disinfecting Wipes Value Pack, 75 Count Each, Pack of 3 (225 Total Wipes)", 225, "piece",
      "title:stated_total"),
     ("Lysol Disinfecting Wipes Bundle, 80 Count (Pack of 4)", 320, "piece", "title:count_x_multiplier"),

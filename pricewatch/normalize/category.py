@@ -142,7 +142,7 @@ BEVERAGE = r"vodka|whisk(?:e)?y|\bwine\b|\bwein\b|\bvino\b|\bvin\b|\bbeer\b|\bbi
 
 # Beauty, costume and sport senses of "mask" in the 8 languages (plus 面膜, シートマスク).
 COSMETIC_MASK = (
-    r"sheet\s+masks?|clay\s+masks?|mud\s+masks?|peel[- ]?off|hydrat\w*|moisturi[sz]\w*|nourishing|"
+    r"sheet\s+masks?|tissue\s+masks?|clay\s+masks?|mud\s+masks?|peel[- ]?off|hydrat\w*|moisturi[sz]\w*|nourishing|"
     r"hair\s+masks?|eye\s+masks?|sleep(?:ing)?\s+masks?|night\s+masks?|facial\s+masks?|beauty|skin\s*care|"
     r"collagen|charcoal\s+masks?|gold\s+masks?|masks?\s+(?:for\s+)?(?:hair|skin)|mascara|lip\s+masks?|"
     r"halloween|costumes?|carnival|party\s+masks?|masquerade|ski\s+masks?|snorkel\w*|diving|tauch\w*|"

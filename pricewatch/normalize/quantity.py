@@ -105,7 +105,7 @@ PIECE = (
     rf"pcs?\.?{_B}|pieces?{_B}|count{_B}|ct{_B}|masks?{_B}|wipes?{_B}|sheets?{_B}|sachets?{_B}|towelettes?{_B}|"
     rf"pads?{_B}|swabs?{_B}|tupfer{_B}|pairs?{_B}|paar{_B}|paires?{_B}|pares?{_B}|paia{_B}|units?{_B}|tablets?{_B}|gloves?{_B}|"
     rf"handschuhe{_B}|guantes{_B}|gants{_B}|guanti{_B}|handschoenen{_B}|t[üu]cher{_B}|toallitas{_B}|lingettes{_B}|"
-    rf"doekjes{_B}|salviette{_B}|매|{_MASK_NOUN})"
+    rf"doekjes{_B}|salviette{_B}|매|τεμ(?:άχια|άχιο|\.)?(?![α-ω])|{_MASK_NOUN})"
 )
 CONTAINER = (r"(?:盒|袋|包|瓶|桶|箱|罐|提|"
              rf"bottles?{_B}|boxe?s?{_B}|bags?{_B}|packs?{_B}|cans?{_B}|jugs?{_B}|tubs?{_B}|canisters?{_B}|"
@@ -244,25 +244,26 @@ def _consume(text: str, match: re.Match) -> str:
     return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end():]
 
 
-def _is_run_together_options(digits: str) -> bool:
-    """Whether a digit string is two or more increasing pack sizes written without separators ("5102030")."""
+def _is_run_together_options(digits: str, min_parts: int = 2) -> bool:
+    """Whether a digit string is ``min_parts`` or more increasing pack sizes written without separators
+    ("5102030", "1020")."""
     if int(digits) in _PACK_SIZES or int(digits) % 100 == 0:
         return False
 
-    def split(rest: str, previous: int) -> bool:
+    def split(rest: str, previous: int, parts: int) -> bool:
         if not rest:
-            return True
+            return parts >= min_parts
         for cut in range(1, min(4, len(rest)) + 1):
             head = rest[:cut]
             if head.startswith("0"):
                 return False
             value = int(head)
-            if value in _PACK_SIZES and value > previous and split(rest[cut:], value):
+            if value in _PACK_SIZES and value > previous and split(rest[cut:], value, parts + 1):
                 return True
         return False
 
     return any(int(digits[:cut]) in _PACK_SIZES and not digits.startswith("0")
-               and split(digits[cut:], int(digits[:cut])) for cut in range(1, len(digits)))
+               and split(digits[cut:], int(digits[:cut]), 1) for cut in range(1, len(digits)))
 
 
 def parse_quantity(text: str | None, category: str | None = None) -> Quantity | None:
@@ -329,7 +330,10 @@ def _unique(values: list[float]) -> list[float]:
 def _parse(text: str, category: str | None) -> QuantityReading:
     if not _ANY_NUMBER.search(text):
         return QuantityReading(None, None, NO_QUANTITY)
-    if _OPTION_LIST.search(text) or any(_is_run_together_options(m.group(1)) for m in _RUN_TOGETHER.finditer(text)):
+    if _OPTION_LIST.search(text) or any(
+            # volumes run together only as three or more options: "820ml" is a bottle, not 8 ml / 20 ml
+            _is_run_together_options(m.group(1), min_parts=3 if m.group(0).rstrip().endswith("ml") else 2)
+            for m in _RUN_TOGETHER.finditer(text)):
         return QuantityReading(None, None, AMBIGUOUS_OPTIONS)
 
     liquid = category in LIQUID_CATEGORIES
