@@ -48,9 +48,8 @@ def listing_meta(observations: pd.DataFrame, listings: pd.DataFrame) -> pd.DataF
         columns = ["currency", "quantity_unit"] + (["quantity"] if "quantity" in priced else [])
         last = priced.groupby("listing_id")[columns].last().rename(columns={"quantity_unit": "unit"})
         meta = listings.join(last, how="left")
-    # size class: packs within a factor of two of each other (bulk packs sell cheaper per unit)
-    quantity = meta["quantity"] if "quantity" in meta else pd.Series(np.nan, index=meta.index)
-    meta["size_class"] = np.round(np.log2(quantity.where(quantity > 0))).fillna(-1).astype(int)
+    if "quantity" not in meta:
+        meta["quantity"] = np.nan  # no pack sizes known: no size-class peers
     return meta
 
 
@@ -105,9 +104,10 @@ def _own_baselines(daily: pd.DataFrame, cover: pd.DataFrame, presets: dict[str, 
             settled_for = group.index[~group["override"].astype(bool)]
             last = own_baselines(daily, group.loc[settled_for, "t0"], "last_before").set_index("listing_id")
             own = own.set_index("listing_id")
-            raised = last["baseline"].reindex(own.index) > own["baseline"]
-            own.loc[raised, "baseline"] = last.loc[raised[raised].index, "baseline"]
-            own.loc[raised, "method"] = own.loc[raised, "method"] + "+last_before"
+            settled = last["baseline"].reindex(own.index).to_numpy(dtype="float64")
+            raised = settled > own["baseline"].to_numpy(dtype="float64")  # NaN compares False
+            own["baseline"] = np.where(raised, settled, own["baseline"].to_numpy(dtype="float64"))
+            own["method"] = np.where(raised, own["method"].astype(str) + "+last_before", own["method"].astype(str))
             own = own.reset_index()
         parts.append(own)
     if not parts:
@@ -125,7 +125,7 @@ def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index
     of the listing's (a window around each listing, not fixed buckets: a 5 ml bottle never meets a 1 L one).
     Same product (same ``product_key``, at least :data:`MIN_PRODUCT_PEERS`): their median. Otherwise (at least
     :data:`MIN_SIZE_PEERS`): their :data:`SIZE_PEER_QUANTILE` quantile — a new seller at the top of the normal
-    range is not gouging. Returns, indexed by listing_id: baseline, method, peer_group, peer_n, peer_statistic,
+    range is not gouging; never within ``other``. Returns, indexed by listing_id: baseline, method, peer_group, peer_n, peer_statistic,
     window_start, window_end, n_obs; listings for which neither group is large enough are absent.
     """
     columns = ["category", "currency", "unit", "quantity"] + (["product_key"] if "product_key" in meta else [])
@@ -140,8 +140,10 @@ def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index
                              ["product_key", "currency", "unit"], None, MIN_PRODUCT_PEERS, "product")
         out.append(same)
         want = want[~want.index.isin(same.index)]
-    out.append(_window_peers(frame, want, ["category", "currency", "unit"], SIZE_PEER_QUANTILE, MIN_SIZE_PEERS,
-                             "size"))
+    # size-class peers only within a real category: "other" holds cars, bread and perfume alike, so a size match
+    # there says nothing about the product (only the same product, by key, can stand in for a missing history)
+    out.append(_window_peers(frame[frame["category"] != "other"], want[want["category"] != "other"],
+                             ["category", "currency", "unit"], SIZE_PEER_QUANTILE, MIN_SIZE_PEERS, "size"))
     out = [o for o in out if len(o)]
     if not out:
         return pd.DataFrame(columns=["baseline", "method", "peer_group", "peer_n", "peer_statistic", "window_start",
