@@ -21,6 +21,7 @@ from pricewatch.feed.reader import read_feed
 from pricewatch.feed.schema import validate
 from pricewatch.ingest import conflicts, writer
 from pricewatch.normalize import resolve_quantities, unit_prices
+from pricewatch.normalize.product import product_key
 from pricewatch.store.engine import Database
 
 DEFAULT_SOURCE = "feed"
@@ -93,6 +94,8 @@ class Ingestor:
             category=quantities["category"],
             quantity=quantities["quantity"],
             quantity_unit=quantities["quantity_unit"],
+            quantity_source=quantities["quantity_source"],
+            unnormalised_reason=quantities["unnormalised_reason"],
             unit_price=unit_prices(valid["price"], valid["shipping"], quantities["quantity"]),
             source=self.source,
         )
@@ -165,6 +168,12 @@ class Ingestor:
             "pack_unit": listings["quantity_unit"],
             "normalised": listings["quantity"].notna(),
             "region": listings["region"],
+            # where the quantity came from (pack_size, title:<rule>, default_single) or why there is none
+            "quantity_source": listings["quantity_source"],
+            "unnormalised_reason": listings["unnormalised_reason"],
+            # one key per listing (not per observation), cached across chunks
+            "product_key": pd.Series([product_key(t, c) for t, c in zip(listings["title"], listings["category"])],
+                                     index=listings.index, dtype=object),
             "first": listings["first"],
             "last": listings["last"],
         })

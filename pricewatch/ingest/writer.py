@@ -38,7 +38,8 @@ OBS_COLUMNS = ("listing_id", "observed_at", "price", "shipping", "currency", "av
                "quantity_unit", "unit_price", "list_price", "source", "snapshot_sha256")
 # what the staging table holds per row: the observation columns plus where it came from
 STAGED_COLUMNS = (*OBS_COLUMNS, "file_id", "line")
-LISTING_ATTRS = ("seller_id", "url", "title", "category", "pack_quantity", "pack_unit", "normalised", "region")
+LISTING_ATTRS = ("seller_id", "url", "title", "category", "pack_quantity", "pack_unit", "normalised", "region",
+                 "quantity_source", "unnormalised_reason", "product_key")
 
 
 def _dialect_insert(conn: Connection):
@@ -153,6 +154,9 @@ def upsert_listings(conn: Connection, rows: pd.DataFrame, cache: ListingCache) -
             "pack_unit": newest("pack_unit"),
             "normalised": newest("normalised"),
             "region": newest("region", True),
+            "quantity_source": newest("quantity_source"),
+            "unnormalised_reason": newest("unnormalised_reason"),
+            "product_key": newest("product_key"),
             "first_seen_at": least(func.coalesce(Listing.first_seen_at, ex.first_seen_at), ex.first_seen_at),
             "last_seen_at": greatest(func.coalesce(Listing.last_seen_at, ex.last_seen_at), ex.last_seen_at),
         },

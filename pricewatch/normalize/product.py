@@ -50,9 +50,9 @@ _GTIN = re.compile(r"^\d{8}$|^\d{12,14}$")
 def product_key(title: str | None, category: str | None, gtin: str | None = None) -> str | None:
     """The product key of a listing (see the module docstring), or ``None`` when the title names neither a known
     brand nor a model."""
-    if gtin and _GTIN.match(gtin.strip()):
+    if isinstance(gtin, str) and _GTIN.match(gtin.strip()):
         return f"gtin:{gtin.strip().lstrip('0')}"
-    if not title or not category or category == "other":
+    if not isinstance(title, str) or not title or not isinstance(category, str) or category == "other":
         return None
     brand_match = _BRAND.search(title)
     brand = brand_match.group(0).lower().replace("drager", "dräger").replace("germx", "germ-x") if brand_match else ""
