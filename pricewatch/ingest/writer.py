@@ -313,33 +313,6 @@ def clear_staged(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM incoming_observation")
 
 
-def insert_observation_columns(conn: Connection, listing_ids: np.ndarray, columns: list[list],
-                               file_id: int | None = None) -> int:
-    """SQLite: insert prepared columns (see :func:`observation_columns`); returns how many rows were new.
-
-    Rows whose key is already stored are skipped without a conflict check (see ``pricewatch.ingest.conflicts``).
-    """
-    stage_observation_columns(conn, listing_ids, columns, file_id)
-    try:
-        return insert_staged(conn)
-    finally:
-        clear_staged(conn)
-
-
-def insert_observations(conn: Connection, obs: pd.DataFrame, file_id: int | None = None) -> int:
-    """Insert observation rows (columns OBS_COLUMNS; observed_at UTC Timestamps); returns how many were new.
-
-    Rows whose key is already stored are skipped without a conflict check (see ``pricewatch.ingest.conflicts``).
-    """
-    if obs.empty:
-        return 0
-    stage_observations(conn, obs, file_id)
-    try:
-        return insert_staged(conn)
-    finally:
-        clear_staged(conn)
-
-
 def quarantine(conn: Connection, rejected: pd.DataFrame, *, source: str, file: str | None) -> None:
     """Store rejected rows (line, field, reason, raw). Re-ingesting the same file does not store them twice."""
     if rejected.empty:
@@ -365,7 +338,6 @@ __all__ = [
     "existing_listing_keys",
     "feed_file_id",
     "flush_seen",
-    "insert_observations",
     "insert_staged",
     "platform_ids",
     "quarantine",
