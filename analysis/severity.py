@@ -17,10 +17,11 @@ flagged so that a reviewer reads the clearest cases first. It rests on three thi
    quantity by the single-unit convention        × 0.9
    ============================================  =========
 
-3. tiers on the effective increase (sustained × certainty), in percent:
-   ``egregious`` ≥ 200 (the price at least tripled: the typical entrant markup in Cabral & Xu was +178 %, the
-   Beijing ¥850 vs ¥143 case ~6×), ``severe`` ≥ 100 (doubled: the German Wucher rule of thumb), ``alert`` ≥ 50
-   (PIRG / the 33-AG letter screen), ``watch`` below (over the legal line, but by less).
+3. tiers on the effective increase (sustained × certainty), in percent, calibrated on the gouging regulators
+   actually saw (RULES.md §3): ``egregious`` ≥ 400 — beyond the worst typical cases (UK sanitiser's median rise
+   +367 %; the Beijing ¥850 vs ¥143 case was ~6×); ``severe`` ≥ 150 — the typical cases (Amazon masks +166 %,
+   entrants +178 % in Cabral & Xu); ``alert`` ≥ 50 (the PIRG / 33-AG letter screen); ``watch`` below (over the legal
+   line, but by less). On the demo market (gouging drawn at 1.6–6×) this leaves egregious a minority.
 
 The generic review tiers of RULES.md §5.3 (10/25/50/100) remain :func:`analysis.presets.severity`, used for the
 monitor's level shifts where no baseline provenance exists.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-TIERS = ((200.0, "egregious"), (100.0, "severe"), (50.0, "alert"))
+TIERS = ((400.0, "egregious"), (150.0, "severe"), (50.0, "alert"))
 BASELINE_CERTAINTY = {"own": 1.0, "own_short": 0.75, "peer_product": 0.75, "peer_size": 0.5, "cap": 1.0}
 QUANTITY_CERTAINTY = {"pack_size": 1.0, "default_single": 0.9}  # any "title:<rule>" is 0.9; unknown is 1.0
 

@@ -66,7 +66,7 @@ def test_sudden_gouging_is_flagged_with_its_start():
     e = episodes.iloc[0]
     assert e["first_violation_at"].date() == (START + pd.Timedelta(days=45)).date()
     assert e["increase_pct"] == pytest.approx(300, abs=10)
-    assert e["severity"] == "egregious" and e["baseline_kind"] == "own"
+    assert e["severity"] == "severe" and e["baseline_kind"] == "own"    # +300 % sustained: severe (≥ 150, < 400)
 
 
 def test_single_observation_glitch_is_not_a_violation():
