@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.baseline import BASELINE_COLUMNS, own_baselines
+from analysis.caps import cap_baselines
 from analysis.coverage import coverage_report
 from analysis.detectors import MONITOR_RULE, monitor
 from analysis.market import category_index
@@ -209,10 +210,21 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
     targets = targets.join(own.set_index("listing_id")[["baseline", "method", "window_start", "window_end", "n_days",
                                                         "n_obs", "noise", "short_history"]])
     targets["baseline_kind"] = np.where(targets["baseline"].notna(), "own", "peer")
+    capped_rules = [r for r in targets["rule"].dropna().unique() if presets[r].capped]
+    for rule in capped_rules:
+        # an absolute cap replaces the baseline: no own history or peers are needed (analysis.caps)
+        ids = targets.index[targets["rule"] == rule]
+        caps = cap_baselines(meta, ids, presets[rule])
+        targets.loc[ids, ["baseline", "method", "window_start", "window_end", "n_obs", "n_days"]] = np.nan
+        targets.loc[ids, "baseline_kind"] = "cap"
+        targets.loc[caps.index, "baseline"] = caps["baseline"]
+        targets.loc[caps.index, "method"] = caps["method"]
+        targets.loc[ids, "noise"] = 0.0
+        targets.loc[ids, "short_history"] = False
     for column in ("peer_group", "peer_statistic"):
         targets[column] = pd.Series(None, index=targets.index, dtype=object)
     targets["peer_n"] = np.nan
-    need_peer = targets["baseline"].isna()
+    need_peer = targets["baseline"].isna() & (targets["baseline_kind"] != "cap")
     if need_peer.any() and len(index_base):
         peers = _peer_targets(index_base, meta, targets.index[need_peer])
         for column in ("baseline", "method", "window_start", "window_end", "n_obs", "peer_group", "peer_n",

@@ -117,6 +117,9 @@ def _baseline_text(e: dict, category: str | None, tz: str) -> str:
         window = f" {_date(start, tz)}…{_date(end, tz)}"
     n = e.get("baseline_n")
     n_text = f" of {int(n)} observations" if n is not None and not pd.isna(n) else ""
+    if e.get("baseline_kind") == "cap":
+        return (f"Baseline: the legal maximum price ({method}); the item price without shipping is compared, and a "
+                "price exactly at the cap is allowed")
     if e.get("baseline_kind") == "peer":
         peers = e.get("peer_n")
         count = f"{int(peers)} listings" if peers is not None and not pd.isna(peers) else "peer listings"
@@ -164,7 +167,11 @@ def explain(episode: pd.Series | dict, preset: Preset | None, *, currency: str, 
     base = money(float(e["baseline"]), currency)
     now = money(float(e["observed_unit_price"]), currency)
     increase = float(e["increase_pct"])
-    sentences = [f"Unit price rose from {base} to {now} {per_unit(unit, category)} ({increase:+.0f}%) on {day}"]
+    if e.get("baseline_kind") == "cap":
+        sentences = [f"Item price of {now} {per_unit(unit, category)} is {increase:+.0f}% over the legal cap of "
+                     f"{base} on {day}"]
+    else:
+        sentences = [f"Unit price rose from {base} to {now} {per_unit(unit, category)} ({increase:+.0f}%) on {day}"]
     changed = what_changed(components, currency, unit) if components and e.get("baseline_kind") != "peer" else ""
     if changed:
         sentences.append(f"What changed: {changed}")
@@ -175,7 +182,7 @@ def explain(episode: pd.Series | dict, preset: Preset | None, *, currency: str, 
             rule += f", and {preset.new_seller_pct:g}% over the peers for sellers without history"
         sentences.append(rule)
     market = e.get("market_pct")
-    if category and not str(e.get("baseline_method") or "").startswith("rolling"):
+    if category and not str(e.get("baseline_method") or "").startswith("rolling") and e.get("baseline_kind") != "cap":
         if market is None or pd.isna(market):
             sentences.append(f"No market index for {category} (too few listings with a baseline to compute one)")
         else:

@@ -11,6 +11,19 @@ TIERS = ((100.0, "egregious"), (50.0, "severe"), (25.0, "alert"), (10.0, "watch"
 
 
 @dataclass(frozen=True)
+class Cap:
+    """A legal maximum price: at most ``cap`` (in ``currency``) per canonical ``unit`` of ``category``, for packs
+    of at most ``max_quantity`` units (None: any size). The cap applies to the item price without shipping."""
+
+    category: str
+    unit: str
+    currency: str
+    cap: float
+    max_quantity: float | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Preset:
     """One rule preset. Percentages are increases over the baseline (10 means +10 %)."""
 
@@ -28,6 +41,12 @@ class Preset:
     at_line: str = "allowed"
     pre_declaration: str = "settled"
     wording: str = ""
+    caps: tuple[Cap, ...] = ()
+
+    @property
+    def capped(self) -> bool:
+        """An absolute-cap preset (France 2020): listings are compared with a legal maximum price, not a baseline."""
+        return bool(self.caps)
 
     def __post_init__(self) -> None:
         if self.at_line not in ("allowed", "violation"):
@@ -42,6 +61,8 @@ class Preset:
         return max(self.flag_pct, self.tolerance_pct)
 
     def describe_threshold(self) -> str:
+        if self.capped:
+            return f"{self.id} caps the price (item price without shipping; statutory line)"
         if self.flag_pct == 0:
             return f"{self.id} allows no increase (tolerance {self.tolerance_pct:g}%)"
         kind = "statutory line" if self.statutory else "review threshold"
@@ -66,6 +87,7 @@ def load_presets() -> dict[str, Preset]:
     for pid, spec in _document()["presets"].items():
         spec = dict(spec)
         spec["flags"] = tuple(spec.get("flags", ()))
+        spec["caps"] = tuple(Cap(**c) for c in spec.get("caps", ()))
         out[pid] = Preset(id=pid, **spec)
     return out
 

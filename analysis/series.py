@@ -40,7 +40,8 @@ def daily_series(obs: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``listing_id``, ``day`` (UTC midnight, tz-aware), ``unit_price`` (median of the day), ``n_obs``,
     ``first_at``/``last_at`` (first and last usable observation time that day), and ``snapshot_sha256`` (evidence of
-    the day's last observation) when the input has it. Sorted by listing and day.
+    the day's last observation) when the input has it, and ``item_unit_price`` (median of the day's unit prices with
+    shipping taken out) when the input has ``shipping``. Sorted by listing and day.
     """
     ok = obs[usable(obs)]
     ns = ok["observed_at"].to_numpy(dtype="datetime64[ns]").view("int64")
@@ -50,9 +51,16 @@ def daily_series(obs: pd.DataFrame) -> pd.DataFrame:
     key = codes.astype("int64") * 1_000_000 + (day_ns // 86_400_000_000_000 - day_ns.min() // 86_400_000_000_000
                                                if len(day_ns) else 0)
     frame = pd.DataFrame({"key": key, "unit_price": ok["unit_price"].to_numpy(dtype="float64"), "ns": ns})
+    aggregates = {"unit_price": ("unit_price", "median"), "n_obs": ("unit_price", "size"),
+                  "first_ns": ("ns", "min"), "last_ns": ("ns", "max")}
+    if "shipping" in ok:
+        # the item's own unit price, shipping taken out (price caps exclude delivery costs)
+        paid = ok["price"].to_numpy(dtype="float64")
+        shipping = ok["shipping"].to_numpy(dtype="float64", na_value=np.nan)
+        frame["item_unit_price"] = frame["unit_price"].to_numpy() * paid / (paid + np.nan_to_num(shipping))
+        aggregates["item_unit_price"] = ("item_unit_price", "median")
     grouped = frame.groupby("key", sort=True)
-    out = grouped.agg(unit_price=("unit_price", "median"), n_obs=("unit_price", "size"),
-                      first_ns=("ns", "min"), last_ns=("ns", "max"))
+    out = grouped.agg(**aggregates)
     keys = out.index.to_numpy()
     result = pd.DataFrame({
         "listing_id": listing_values[keys // 1_000_000],
@@ -62,6 +70,8 @@ def daily_series(obs: pd.DataFrame) -> pd.DataFrame:
         "first_at": pd.to_datetime(out["first_ns"].to_numpy(), utc=True),
         "last_at": pd.to_datetime(out["last_ns"].to_numpy(), utc=True),
     })
+    if "item_unit_price" in out:
+        result["item_unit_price"] = out["item_unit_price"].to_numpy()
     if "snapshot_sha256" in ok:
         snaps = pd.Series(ok["snapshot_sha256"].to_numpy(), index=frame.index)
         result["snapshot_sha256"] = snaps.groupby(frame["key"]).last().to_numpy()

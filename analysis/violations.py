@@ -83,8 +83,14 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     else:
         market = pd.Series(1.0, index=frame.index)
         known = pd.Series(False, index=frame.index)
+    capped = (frame["baseline_kind"] == "cap").to_numpy()
+    if capped.any():
+        # a legal cap is absolute and applies to the item price without shipping (analysis.caps)
+        market = pd.Series(np.where(capped, 1.0, market.to_numpy()), index=frame.index)
+        if "item_unit_price" in frame:
+            frame["unit_price"] = np.where(capped, frame["item_unit_price"], frame["unit_price"])
     frame["market"] = market.to_numpy()
-    frame["market_known"] = known.to_numpy()
+    frame["market_known"] = known.to_numpy() & ~capped
     frame["increase"] = frame["unit_price"] / frame["baseline"] - 1.0
     frame["adjusted"] = (frame["unit_price"] / (frame["baseline"] * frame["market"])) - 1.0
 
@@ -92,7 +98,6 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     new_seller = frame["rule"].map({k: p.new_seller_pct for k, p in presets.items()}).to_numpy(dtype="float64")
     inclusive = frame["rule"].map({k: p.at_line == "violation" for k, p in presets.items()}).to_numpy(dtype=bool)
     peer = frame["baseline_kind"].isin(PEER_KINDS).to_numpy()
-    capped = (frame["baseline_kind"] == "cap").to_numpy()
     legal = np.where(peer, new_seller, np.where(capped, 0.0, rules))
     noise = NOISE_FACTOR * frame["noise"].fillna(0.0).to_numpy() * 100.0
     frame["threshold"] = np.maximum(legal, noise) / 100.0

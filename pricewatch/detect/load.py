@@ -25,11 +25,13 @@ def _epoch_sql(dialect: str) -> str:
     return "CAST(EXTRACT(EPOCH FROM observed_at) AS BIGINT)"
 
 
-def load_observations(db: Database) -> pd.DataFrame:
+def load_observations(db: Database, *, with_shipping: bool = False) -> pd.DataFrame:
     """All observations: listing_id, observed_at (UTC, second precision), price, unit_price, availability
-    (``out_of_stock`` or ``in_stock`` — the only distinction detection makes)."""
+    (``out_of_stock`` or ``in_stock`` — the only distinction detection makes), and ``shipping`` (0 when missing)
+    when asked for (absolute price caps compare the item price without shipping)."""
+    extra = ", COALESCE(shipping, 0)" if with_shipping else ""
     sql = (f"SELECT listing_id, {_epoch_sql(db.dialect)}, price, unit_price, "
-           "CASE WHEN availability = 'out_of_stock' THEN 1 ELSE 0 END FROM price_observation")
+           f"CASE WHEN availability = 'out_of_stock' THEN 1 ELSE 0 END{extra} FROM price_observation")
     parts = []
     with db.engine.connect() as conn:
         cursor = conn.connection.cursor()
@@ -39,14 +41,17 @@ def load_observations(db: Database) -> pd.DataFrame:
                 parts.append(np.array(rows, dtype="float64"))
         finally:
             cursor.close()
-    data = np.concatenate(parts) if parts else np.empty((0, 5))
-    return pd.DataFrame({
+    data = np.concatenate(parts) if parts else np.empty((0, 6 if with_shipping else 5))
+    frame = pd.DataFrame({
         "listing_id": data[:, 0].astype("int64"),
         "observed_at": pd.to_datetime(data[:, 1].astype("int64"), unit="s", utc=True),
         "price": data[:, 2],
         "unit_price": data[:, 3],
         "availability": np.where(data[:, 4] == 1, "out_of_stock", "in_stock"),
     })
+    if with_shipping:
+        frame["shipping"] = data[:, 5]
+    return frame
 
 
 def load_listings(db: Database) -> pd.DataFrame:

@@ -56,9 +56,11 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
     stats = DetectStats()
     started = utcnow()
     t = time.perf_counter()
-    observations = load_observations(db)
-    listings = load_listings(db)
     emergencies = emergencies_frame(db)
+    presets = load_presets()
+    capped = any(presets[r].capped for r in emergencies["rule"] if r in presets)
+    observations = load_observations(db, with_shipping=capped)
+    listings = load_listings(db)
     stats.seconds["load"] = time.perf_counter() - t
     stats.observations, stats.listings = len(observations), len(listings)
     if observations.empty:
@@ -67,7 +69,6 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
         return stats
 
     t = time.perf_counter()
-    presets = load_presets()
     columns = ["category", "region", "currency", "unit", "quantity", "product_key", "quantity_source",
                "unnormalised_reason"]
     result = detect(observations, listings[columns], emergencies, presets, monitor_uncovered=monitor_uncovered)
