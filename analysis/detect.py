@@ -6,8 +6,11 @@
 the override date that sets the baseline instead of the declaration).
 
 A listing is covered by the earliest-starting emergency whose jurisdiction is its region or a prefix of it
-(``US`` covers ``US-CA``) and whose categories include its category. Covered listings are judged by the
-emergency's preset (``analysis.violations``); the others by the statistical monitor (``analysis.detectors``).
+(``US`` covers ``US-CA``) and whose categories include its category (by default the protective-goods categories,
+never ``other``). Covered listings are judged by the emergency's preset (``analysis.violations``) against their own
+regular pre-emergency price (``analysis.regular``, ``analysis.baseline``), a legal cap (``analysis.caps``) or
+like-for-like peers; protective-goods listings no emergency covers by the statistical monitor
+(``analysis.detectors``). Every listing's outcome is reported (``analysis.coverage``).
 """
 
 from __future__ import annotations
@@ -126,8 +129,9 @@ def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index
     of the listing's (a window around each listing, not fixed buckets: a 5 ml bottle never meets a 1 L one).
     Same product (same ``product_key``, at least :data:`MIN_PRODUCT_PEERS`): their median. Otherwise (at least
     :data:`MIN_SIZE_PEERS`): their :data:`SIZE_PEER_QUANTILE` quantile — a new seller at the top of the normal
-    range is not gouging; never within ``other``. Returns, indexed by listing_id: baseline, method, peer_group, peer_n, peer_statistic,
-    window_start, window_end, n_obs; listings for which neither group is large enough are absent.
+    range is not gouging; never within ``other``. Returns, indexed by listing_id: baseline, method, peer_group,
+    peer_n, peer_statistic, window_start, window_end, n_obs; listings for which neither group is large enough are
+    absent.
     """
     columns = ["category", "currency", "unit", "quantity"] + (["product_key"] if "product_key" in meta else [])
     frame = index_base[["listing_id", "baseline", "window_start", "window_end", "n_obs"]].merge(
