@@ -56,7 +56,8 @@ def _print_coverage(coverage: dict, listings: int, *, started=None, tz: str = "U
     counts = coverage.get("counts", [])
     title = "coverage"
     if started is not None:
-        title += f" of the run started {started.astimezone(ZoneInfo(tz)).strftime('%Y-%m-%d %H:%M %Z')}"
+        local = started.astimezone(ZoneInfo(tz))
+        title += f" of the run started {local.strftime('%Y-%m-%d %H:%M %z')} ({tz})"
     table = Table(title=title)
     for column in ("status", "reason", "listings", "share"):
         table.add_column(column, justify="right" if column in ("listings", "share") else "left")
