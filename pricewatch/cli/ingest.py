@@ -26,9 +26,9 @@ PROGRESS_MIN_BYTES = 2 << 20  # smaller files finish before a bar is worth drawi
 def ingest(files: tuple[Path, ...], source: str, assume_tz: str | None, encoding: str, progress: bool | None) -> None:
     """Load feed v1 files (CSV with header or JSON Lines; .gz allowed) into the database.
 
-    Bad rows are quarantined with file, line, field and reason (see the rejected_record table) and the rest is
-    ingested. Re-ingesting a file adds nothing. Exit status 1 when a file could not be read to its end; the rows
-    before the break are kept and counted.
+    Bad rows are quarantined with file, line, field and reason (`pricewatch reject list`) and the rest is
+    ingested. Re-ingesting a file adds nothing. Exit status 1 when a file could not be read to its end (the rows
+    before the break are kept and counted) or when every row was rejected.
 
     \b
     Example:
@@ -70,6 +70,11 @@ def ingest(files: tuple[Path, ...], source: str, assume_tz: str | None, encoding
     if len(files) > 1:
         click.echo(f"total: {total.summary()}")
     if total.rejected:
-        click.echo(f"{total.rejected:,} rejected rows are in quarantine (table rejected_record) with their reasons.")
-    if total.errors:
+        for example in total.examples:
+            click.echo(f"rejected: {example}", err=True)
+        click.echo(f"{total.rejected:,} rejected rows are in quarantine with their reasons: "
+                   "`pricewatch reject list` shows them (--file, --reason to filter).")
+    if total.all_rejected:
+        click.echo("error: every row was rejected; nothing was stored", err=True)
+    if total.errors or total.all_rejected:
         sys.exit(1)

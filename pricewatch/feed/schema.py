@@ -7,6 +7,9 @@ either valid or rejected.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,9 +33,10 @@ COLUMNS: tuple[Column, ...] = (
                                 "--assume-tz is given"),
     Column("price", True, "decimal > 0 in `currency`, full stop as decimal separator, no thousands separator"),
     Column("currency", True, "ISO 4217 code, e.g. CNY, USD"),
-    Column("seller_id", False, "the platform's id for the seller"),
-    Column("seller_name", False, "seller's display name"),
-    Column("seller_license", False, "business licence / registration number (links one entity across platforms)"),
+    Column("seller_id", False, "the platform's id for the seller (at most 128 characters)"),
+    Column("seller_name", False, "seller's display name (at most 256 characters)"),
+    Column("seller_license", False, "business licence / registration number (links one entity across platforms; "
+                                    "at most 128 characters)"),
     Column("title", False, "listing title as shown"),
     Column("url", False, "listing URL"),
     Column("category", False, "taxonomy id; classified from the title when absent"),
@@ -49,6 +53,17 @@ EXTRAS = ("snapshot_sha256", "list_price")
 AVAILABILITY = ("in_stock", "out_of_stock", "preorder", "unknown")
 
 _DECIMAL = r"^\d+(?:\.\d+)?$"
+# Column limits, checked before the database sees a row so that both backends refuse the same rows (PostgreSQL
+# would abort the transaction, SQLite would store an over-long text or an infinite price).
+MAX_LENGTH = {"platform": 64, "listing_id": 256, "seller_id": 128, "seller_name": 256, "seller_license": 128,
+              "pack_size": 64, "snapshot_sha256": 64}
+MAX_AMOUNT = 1e14  # Numeric(18, 4): fourteen digits before the decimal point
+MIN_PRICE = 0.0001  # the smallest amount Numeric(18, 4) keeps (a smaller price would be stored as 0)
+# pandas keeps instants in datetime64[ns]: 1677-09-21 … 2262-04-11. Whole years inside that range are accepted.
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+_YEAR = r"^\s*(\d{4,})-"
+# text no database stores: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates (not encodable as UTF-8)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # a time of day followed by Z or an offset; "2020-01-20" (a date alone) has no zone even though it ends in "-20"
 _NAIVE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
 _ZONED = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
@@ -102,9 +117,17 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
     columns stripped with blanks as None.
     """
     df = pd.DataFrame(index=chunk.index)
+    surrogates: dict[str, pd.Series] = {}
     for name in (*REQUIRED, *OPTIONAL, *EXTRAS):
         if name in chunk.columns:
-            col = chunk[name].astype("string").str.strip()
+            values = chunk[name]
+            try:
+                col = values.astype("string")
+            except UnicodeEncodeError:
+                # a lone surrogate ("\ud800" in JSON) cannot become Arrow text: found on the slow path only
+                surrogates[name] = values.map(lambda v: isinstance(v, str) and _SURROGATE.search(v) is not None)
+                col = values.where(~surrogates[name], "").astype("string")
+            col = col.str.strip()
             df[name] = col.mask(col == "")
         else:
             df[name] = pd.Series(pd.NA, index=chunk.index, dtype="string")
@@ -130,23 +153,36 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
     if "_malformed" in chunk.columns:
         malformed = chunk["_malformed"]
         fail(malformed.notna(), "row", lambda mask: "malformed row: " + malformed[mask].astype(str))
+    for name, mask in surrogates.items():
+        fail(mask, name, f"{name}: holds an unpaired UTF-16 surrogate (\\ud800…), which is not text; fix the "
+                         "producer")
+    for name in (*REQUIRED, *OPTIONAL, *EXTRAS):
+        fail(df[name].str.contains("\x00", regex=False), name,
+             f"{name}: holds a NUL character, which is not text; fix the producer")
     for name in REQUIRED:
         fail(df[name].isna(), name, f"{name}: required value is missing")
-
-    fail(df["platform"].str.len() > 64, "platform", "platform: longer than 64 characters")
-    fail(df["listing_id"].str.len() > 256, "listing_id", "listing_id: longer than 256 characters")
+    for name, most in MAX_LENGTH.items():
+        fail(df[name].str.len() > most, name, f"{name}: longer than {most} characters")
 
     price_ok = df["price"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
-    price = pd.to_numeric(df["price"].where(price_ok), errors="coerce").astype("float64")
+    price = _amounts(df["price"], price_ok)
     fail(~price_ok, "price", quoted("price", "is not a decimal number (use 29.90, no currency sign or separators)"))
     fail(price_ok & ~(price > 0), "price", quoted("price", "must be greater than 0"))
+    fail(price_ok & (price < MIN_PRICE), "price", quoted("price", f"is below the smallest amount kept ({MIN_PRICE})"))
+    fail(price_ok & ~(price < MAX_AMOUNT), "price", quoted("price", "is too large (at most 14 digits before the "
+                                                                     "decimal point)"))
 
     currency = df["currency"].str.upper()
     known = currency.isin(currency_codes()).fillna(False).astype(bool)
     fail(~known, "currency", quoted("currency", "is not an ISO 4217 currency code (e.g. CNY, USD)"))
 
-    zoned = df["observed_at"].str.contains(_ZONED, regex=True).fillna(False).astype(bool)
-    observed_at = _parse_instants(df["observed_at"], zoned, assume_tz)
+    year = pd.to_numeric(df["observed_at"].str.extract(_YEAR, expand=False), errors="coerce")
+    out_of_range = (year < FIRST_YEAR) | (year > LAST_YEAR)
+    fail(out_of_range, "observed_at", quoted("observed_at", f"is outside the years {FIRST_YEAR}–{LAST_YEAR} that "
+                                                            "can be stored; check the producer's clock"))
+    instant_text = df["observed_at"].mask(out_of_range.fillna(False).astype(bool) | field.notna())
+    zoned = instant_text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+    observed_at = _parse_instants(instant_text, zoned, assume_tz)
     naive_like = df["observed_at"].str.fullmatch(_NAIVE).fillna(False).astype(bool)
     if assume_tz is None:
         fail(~zoned & naive_like, "observed_at", quoted("observed_at", "has no time zone (add Z or +08:00, or pass --assume-tz)"))
@@ -155,12 +191,18 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
     shipping_present = df["shipping"].notna()
     shipping_ok = df["shipping"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     fail(shipping_present & ~shipping_ok, "shipping", quoted("shipping", "is not a decimal number >= 0"))
-    shipping = pd.to_numeric(df["shipping"].where(shipping_ok), errors="coerce").astype("float64")
+    shipping = _amounts(df["shipping"], shipping_ok)
+    fail(shipping_ok & ~(shipping < MAX_AMOUNT), "shipping", quoted("shipping", "is too large"))
 
     list_present = df["list_price"].notna()
     list_ok = df["list_price"].str.fullmatch(_DECIMAL).fillna(False).astype(bool)
     fail(list_present & ~list_ok, "list_price", quoted("list_price", "is not a decimal number"))
-    list_price = pd.to_numeric(df["list_price"].where(list_ok), errors="coerce").astype("float64")
+    list_price = _amounts(df["list_price"], list_ok)
+    fail(list_ok & ~(list_price < MAX_AMOUNT), "list_price", quoted("list_price", "is too large"))
+
+    sha = df["snapshot_sha256"]
+    fail(sha.notna() & ~sha.str.fullmatch(r"[0-9a-f]{64}").fillna(False).astype(bool), "snapshot_sha256",
+         "snapshot_sha256: not a lower-case hex SHA-256")
 
     availability = df["availability"].str.lower().fillna("unknown")
     fail(~availability.isin(AVAILABILITY), "availability",
@@ -182,7 +224,7 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
         "reason": reason[bad].astype(object),
     })
     raw_cols = [c for c in chunk.columns if c not in ("_line",)]
-    rejected["raw"] = chunk.loc[bad, raw_cols].to_json(orient="records", lines=True, force_ascii=False).splitlines() \
+    rejected["raw"] = [_raw_json(record) for record in chunk.loc[bad, raw_cols].to_dict("records")] \
         if bad.any() else pd.Series(dtype=object)
 
     ok = ~bad
@@ -204,16 +246,54 @@ def validate(chunk: pd.DataFrame, *, assume_tz: str | None = None) -> Checked:
     return Checked(valid=valid, rejected=rejected)
 
 
+def _raw_json(record: dict) -> str:
+    """A rejected row as stored in quarantine: JSON of its fields, with what cannot be stored escaped."""
+    clean = {str(k): (None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v))
+             for k, v in record.items()}
+    # ensure_ascii escapes NUL and lone surrogates as \\uXXXX, so the text is storable on every backend
+    return json.dumps(clean, ensure_ascii=True)
+
+
+def _amounts(text: pd.Series, ok: pd.Series) -> pd.Series:
+    """Decimal strings (already matched) as float64; NaN where not ``ok``. 400 digits give inf, never an error."""
+    return pd.to_numeric(text.where(ok), errors="coerce").astype("float64")
+
+
 def _parse_instants(text: pd.Series, zoned: pd.Series, assume_tz: str | None) -> pd.Series:
     """UTC Timestamps; NaT where unparseable. Naive values are localised to ``assume_tz`` when given."""
     s = text
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    if zoned.all():
-        out = pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce").astype("datetime64[ns, UTC]")
-    elif zoned.any():
-        out[zoned] = pd.to_datetime(s[zoned], format="ISO8601", utc=True, errors="coerce")
+    if zoned.any():
+        out[zoned] = _to_utc(s[zoned], None)
     naive = ~zoned & text.notna()
     if assume_tz and naive.any():
-        local = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
-        out[naive] = local.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        out[naive] = _to_utc(s[naive], assume_tz)
+    return out
+
+
+def _to_utc(text: pd.Series, local_tz: str | None) -> pd.Series:
+    """ISO 8601 strings as datetime64[ns, UTC], NaT where they do not parse or fall outside the ns range.
+
+    The vectorised parse handles a clean chunk; when it raises (a value pandas' fast path chokes on) the chunk is
+    parsed value by value, so one odd value costs its own row only.
+    """
+    def parse(values: pd.Series) -> pd.Series:
+        if local_tz is None:
+            parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+        else:
+            parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+            if parsed.dt.tz is not None:
+                parsed = parsed.dt.tz_convert("UTC")
+            else:
+                parsed = parsed.dt.tz_localize(local_tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        return parsed.astype("datetime64[ns, UTC]")
+
+    try:
+        return parse(text)
+    except (ValueError, OverflowError, TypeError):
+        pass
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    for key, value in text.items():
+        with contextlib.suppress(ValueError, OverflowError, TypeError):
+            out[key] = parse(pd.Series([value]))[0]
     return out

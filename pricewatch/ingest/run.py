@@ -43,12 +43,25 @@ class IngestStats:
     unnormalised: int = 0  # accepted rows whose quantity could not be read (no unit price)
     files: int = 0
     errors: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # the first few quarantine reasons, "FILE:LINE: field: …"
+
+    MAX_EXAMPLES = 5
 
     def add(self, other: IngestStats) -> None:
         for name in ("rows", "accepted", "duplicate", "conflicts", "rejected", "new_listings", "unnormalised",
                      "files"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
+        self.examples.extend(other.examples[:self.MAX_EXAMPLES - len(self.examples)])
+
+    @property
+    def stored_or_known(self) -> int:
+        """Valid rows: new, already stored, or conflicting with a stored row."""
+        return self.accepted + self.duplicate + self.conflicts
+
+    @property
+    def all_rejected(self) -> bool:
+        return self.rows > 0 and self.stored_or_known == 0
 
     def summary(self) -> str:
         text = (f"{self.rows:,} rows: {self.accepted:,} accepted, {self.duplicate:,} duplicate, "
@@ -139,6 +152,9 @@ class Ingestor:
             stats.duplicate = len(valid) - inserted - conflicting
             stats.unnormalised = int(valid["quantity"].isna().sum())
         writer.quarantine(conn, prepared.rejected, source=self.source, file=file)
+        for line, reason in zip(prepared.rejected["line"].tolist()[:IngestStats.MAX_EXAMPLES],
+                                prepared.rejected["reason"].tolist()):
+            stats.examples.append(writer.storable(f"{file}:{line}: {reason}" if file else f"row {line}: {reason}"))
         stats.new_listings = self.cache.new_listings - new_before
         return stats
 

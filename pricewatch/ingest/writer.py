@@ -232,10 +232,18 @@ def observation_columns(obs: pd.DataFrame) -> list[list]:
             nullable(lines) if lines is not None else [None] * len(obs)]
 
 
+def storable(text: str | None) -> str | None:
+    """``text`` as every backend stores it: NUL and lone surrogates (undecodable file names) as escapes."""
+    if text is None or (text.isascii() and "\x00" not in text):
+        return text
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def feed_file_id(conn: Connection, name: str | None, cache: ListingCache) -> int | None:
     """The ``feed_file`` id of a named input (registered on first use); None for an unnamed one."""
     if name is None:
         return None
+    name = storable(name)
     if name not in cache.files:
         conn.execute(_dialect_insert(conn)(FeedFile).on_conflict_do_nothing(index_elements=["name"]),
                      [{"name": name, "first_ingested_at": utcnow()}])
@@ -319,12 +327,14 @@ def quarantine(conn: Connection, rejected: pd.DataFrame, *, source: str, file: s
         return
     now = utcnow()
     rows = []
+    file = storable(file)
     for line, fld, reason, raw in zip(rejected["line"].tolist(), rejected["field"].tolist(),
                                       rejected["reason"].tolist(), rejected["raw"].tolist()):
+        raw, reason = storable(raw), storable(str(reason))
         digest = hashlib.sha1(f"{source}\x1f{file}\x1f{line}\x1f{raw}".encode()).hexdigest()
         location = f"{file}:{line}: " if file else f"row {line}: "
         rows.append({"source": source, "file": file, "line": int(line), "field": fld,
-                     "reason": location + str(reason), "raw": raw, "fingerprint": digest, "received_at": now})
+                     "reason": location + reason, "raw": raw, "fingerprint": digest, "received_at": now})
     insert = _dialect_insert(conn)
     conn.execute(insert(RejectedRecord).on_conflict_do_nothing(index_elements=["fingerprint"]), rows)
 
@@ -343,6 +353,7 @@ __all__ = [
     "quarantine",
     "stage_observation_columns",
     "stage_observations",
+    "storable",
     "upsert_listings",
     "upsert_sellers",
 ]

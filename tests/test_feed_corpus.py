@@ -1,0 +1,93 @@
+"""A careless producer's feed files (tests/data/bad_feeds, made by make_corpus.py): none crashes ingestion, none
+loses a valid row, and every summary adds up.
+
+Each file's expectation is in manifest.json: how many valid rows must be stored, how many rows the summary must
+count, and which files must end in a one-line error naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pricewatch.ingest import Ingestor
+from pricewatch.store.models import PriceObservation, RejectedRecord
+
+CORPUS = Path(__file__).parent / "data" / "bad_feeds"
+MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
+
+
+def test_the_corpus_holds_at_least_200_bad_files():
+    assert len(MANIFEST) >= 200
+    assert all((CORPUS / name).is_file() for name in MANIFEST)
+
+
+def test_no_bad_file_crashes_or_loses_a_valid_row(db):
+    ingestor = Ingestor(db, source="corpus")
+    failures = []
+    for name, expect in sorted(MANIFEST.items()):
+        path = CORPUS / name
+        try:
+            stats = ingestor.ingest_file(path)
+        except Exception as exc:  # the defect this test is about: report every file, not the first
+            failures.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+            continue
+        counted = stats.accepted + stats.duplicate + stats.conflicts + stats.rejected
+        if counted != stats.rows:
+            failures.append(f"{name}: counts do not add up: {stats.summary()}")
+        if expect["rows"] is not None and stats.rows != expect["rows"]:
+            failures.append(f"{name}: {stats.rows} rows counted, the file has {expect['rows']}")
+        if expect["valid"] >= 0 and stats.accepted != expect["valid"]:
+            failures.append(f"{name}: {stats.accepted} valid rows stored, expected {expect['valid']}: "
+                            f"{stats.summary()} {stats.examples[:2]}")
+        if expect["valid"] == -1 and (stats.accepted == 0 or stats.rejected):  # truncated: the complete rows only
+            failures.append(f"{name}: a truncated file must keep its complete rows, nothing else: {stats.summary()}")
+        if expect["error"]:
+            if not stats.errors:
+                failures.append(f"{name}: expected an error about {expect['error']!r}, got none")
+            elif expect["error"] not in stats.errors[0] or "\n" in stats.errors[0] or name not in stats.errors[0]:
+                failures.append(f"{name}: error should be one line naming the file and {expect['error']!r}: "
+                                f"{stats.errors[0][:200]}")
+        elif stats.errors:
+            failures.append(f"{name}: unexpected error {stats.errors[0][:200]}")
+        with db.session() as s:
+            quarantined = s.scalar(select(func.count()).select_from(RejectedRecord)
+                                   .where(RejectedRecord.file == str(path)))
+        if quarantined != stats.rejected:
+            failures.append(f"{name}: {stats.rejected} rejected but {quarantined} rows in quarantine")
+    assert not failures, f"{len(failures)} of {len(MANIFEST)} files:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", ["instant_00.csv", "instant_01.jsonl", "instant_02.csv", "instant_05.jsonl"])
+def test_an_instant_outside_the_storable_years_is_quarantined_with_its_reason(db, name):
+    stats = Ingestor(db).ingest_file(CORPUS / name)
+    assert (stats.accepted, stats.rejected) == (3, 1)
+    with db.session() as s:
+        reason = s.scalar(select(RejectedRecord.reason).where(RejectedRecord.field == "observed_at"))
+    line = 4 if name.endswith(".csv") else 3  # the bad row is the third row; a CSV header is line 1
+    assert "outside the years 1678–2261" in reason and f"{name}:{line}:" in reason
+
+
+def test_a_latin1_byte_costs_its_own_row_only_and_says_which_byte(db):
+    stats = Ingestor(db).ingest_file(CORPUS / "latin1_row.csv")
+    assert (stats.accepted, stats.rejected) == (3, 1)
+    assert "byte 0xE9" in stats.examples[0] and "latin1_row.csv:5:" in stats.examples[0]
+
+
+def test_trailing_garbage_after_gzip_keeps_every_row_and_says_so(db):
+    stats = Ingestor(db).ingest_file(CORPUS / "trailing_garbage.csv.gz")
+    assert stats.accepted == 5 and "trailing data" in stats.errors[0]
+
+
+def test_column_limits_are_the_same_on_every_backend(db):
+    """Rows a PostgreSQL column would refuse are quarantined before the database sees them (and SQLite gets the
+    same answer instead of an infinite price)."""
+    for name in ("price_01.csv", "price_02.jsonl", "price_00.csv", "nul_title.csv", "nul_seller_id.jsonl",
+                 "long_seller_id.csv", "long_seller_name.jsonl", "long_pack_size.csv"):
+        stats = Ingestor(db).ingest_file(CORPUS / name)
+        assert (stats.accepted, stats.rejected) == (3, 1), name
+    with db.session() as s:
+        assert s.scalar(select(func.max(PriceObservation.price))) < 1e14
