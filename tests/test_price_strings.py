@@ -49,6 +49,32 @@ CASES = [
     ("₩15,000", "KR", 15000.0, "KRW", None, None),
     ("R$ 49,90", "BR", 49.9, "BRL", None, None),
     ("49,90 zł", "PL", 49.9, "PLN", None, None),
+    # currencies the old 30-code table did not know or read wrong (issue 12), from CLDR
+    ("$12.990", "CL", 12990.0, "CLP", None, None),
+    ("4 500 тг.", None, 4500.0, "KZT", None, None),
+    ("4 500 тг.", "KZ", 4500.0, "KZT", None, None),
+    ("1 250 грн.", None, 1250.0, "UAH", None, None),
+    ("C$ 24.99", None, 24.99, "CAD", None, None),
+    ("CUC$ 24.99", None, 24.99, "CUC", None, None),
+    ("$24.99", "AU", 24.99, "AUD", None, None),
+    ("NZD $ 24.99", None, 24.99, "NZD", None, None),
+    ("$1,190.00 AUD", None, 1190.0, "AUD", None, None),
+    ("49,99 lei", "RO", 49.99, "RON", None, None),
+    ("₪ 115", None, 115.0, "ILS", None, None),
+    ("Rs 1,306", "PK", 1306.0, "PKR", None, None),
+    ("Rs 1,306", "IN", 1306.0, "INR", None, None),
+    ("$ 15.999", "AR", 15999.0, "ARS", None, None),
+    ("25,90 Br", "BY", 25.9, "BYN", None, None),
+    ("6 300 Р", None, 6300.0, "RUB", None, None),
+    ("294元", None, 294.0, "CNY", None, None),
+    ("a partire da 7,32 €", "IT", 7.32, "EUR", None, None),
+    ("P.V.P. 4,56 €", None, 4.56, "EUR", None, None),
+    ("SGD$4.90", None, 4.9, "SGD", None, None),
+    # the amount with a currency beside it, not a pack count before it
+    ("買1箱 每箱 839 元 原價1,080", "TW", 839.0, "TWD", 1080.0, None),
+    ("3 100р.", None, 3100.0, "RUB", None, None),
+    ("1.837, 32 €", None, 1837.32, "EUR", None, None),
+    ("€ 10.00 € 8.00 – € 10.00", None, 10.0, "EUR", None, None),
 ]
 
 
@@ -79,3 +105,20 @@ def test_no_price(text):
 def test_currency_hint_when_the_text_has_none():
     assert parse_price("24.00", None, "USD").currency == "USD"
     assert parse_price("24.00", "DE").currency == "EUR"
+
+
+def test_declared_currency_beats_the_symbol_and_the_country():
+    # a Chilean shop declaring CLP in priceCurrency, an es page: never EUR from the language
+    assert parse_price("$12.990", "ES", "CLP").currency == "CLP"
+    assert parse_price("24.99", "US", "CAD").currency == "CAD"
+
+
+def test_symbol_beside_the_amount_beats_the_country():
+    assert parse_price("120 ₸", "RU").currency == "KZT"
+    assert parse_price("£54.17", "US").currency == "GBP"
+
+
+def test_currency_in_the_element_beside_the_amount():
+    # <span>294</span><span>元</span>
+    parsed = parse_price("294", None, context="元")
+    assert (parsed.amount, parsed.currency) == (294.0, "CNY")

@@ -7,8 +7,11 @@ measured here, returns the currency symbol as written rather than an ISO code, t
 - picks the segment a buyer pays: after "now / sale / 现价 / 券后 / 到手 / 促销价", never a "was / list / 原价 /
   参考价 / UVP" amount;
 - reads ranges ("¥12.9-25.9", "$10 – $20", "12.9~25.9元"): the lowest is the price, the range is kept;
-- resolves symbols to ISO 4217 codes with the shop's country ($ is USD in the US, CAD in Canada; ¥ is CNY in China,
-  JPY in Japan; "kr" is SEK/NOK/DKK by country), and reads 元 / RMB / 人民币 as CNY;
+- picks, when a text holds several numbers, the first one written with a currency beside it ("買1箱 每箱 839 元":
+  839, not the one box);
+- resolves the currency to ISO 4217 with CLDR (:mod:`pricewatch.extract.currency`): the declared currency first,
+  then the symbol or code beside the amount, then the shop's country ($ is CLP in Chile, CAD in Canada; ¥ is CNY
+  in China, JPY in Japan; "kr" is SEK/NOK/DKK by country; 元, тг., грн., Rs, R$, CUC$, NZD $ as written);
 - recognises "Currently unavailable", "Sold out", "无货", "已下架" … as availability without a price.
 """
 
@@ -20,34 +23,12 @@ from dataclasses import dataclass
 
 from price_parser import Price
 
-# symbol → ISO code by country (None = default); longest symbols first when matching
-SYMBOLS: dict[str, dict[str | None, str]] = {
-    "US$": {None: "USD"}, "USD": {None: "USD"}, "CA$": {None: "CAD"}, "C$": {None: "CAD"}, "A$": {None: "AUD"},
-    "AU$": {None: "AUD"}, "HK$": {None: "HKD"}, "NT$": {None: "TWD"}, "S$": {None: "SGD"}, "R$": {None: "BRL"},
-    "MX$": {None: "MXN"}, "NZ$": {None: "NZD"},
-    "$": {None: "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "HK": "HKD", "SG": "SGD", "MX": "MXN", "TW": "TWD"},
-    "€": {None: "EUR"}, "EUR": {None: "EUR"}, "£": {None: "GBP"}, "GBP": {None: "GBP"},
-    "¥": {None: "CNY", "JP": "JPY"}, "円": {None: "JPY"}, "JPY": {None: "JPY"},
-    "元": {None: "CNY"}, "RMB": {None: "CNY"}, "CNY": {None: "CNY"}, "人民币": {None: "CNY"},
-    "₹": {None: "INR"}, "Rs.": {None: "INR"}, "₩": {None: "KRW"}, "원": {None: "KRW"}, "₽": {None: "RUB"},
-    "руб": {None: "RUB"}, "₺": {None: "TRY"}, "TL": {None: "TRY"}, "zł": {None: "PLN"}, "Kč": {None: "CZK"},
-    "kr": {None: "SEK", "NO": "NOK", "DK": "DKK", "IS": "ISK"}, "CHF": {None: "CHF"}, "Fr.": {None: "CHF"},
-    "฿": {None: "THB"}, "₫": {None: "VND"}, "₱": {None: "PHP"}, "RM": {None: "MYR"}, "Rp": {None: "IDR"},
-    "AED": {None: "AED"}, "SAR": {None: "SAR"}, "R": {None: "ZAR"},
-}
-# the currency a shop's country prices in, for texts that carry no symbol at all ("29.9" on a .cn page)
-COUNTRY_CURRENCY = {"CN": "CNY", "US": "USD", "JP": "JPY", "GB": "GBP", "UK": "GBP", "CA": "CAD", "AU": "AUD",
-                    "IN": "INR", "KR": "KRW", "CH": "CHF", "SE": "SEK", "NO": "NOK", "DK": "DKK", "PL": "PLN",
-                    "BR": "BRL", "MX": "MXN", "TR": "TRY", "RU": "RUB", "SG": "SGD", "TW": "TWD", "HK": "HKD",
-                    "NZ": "NZD", "CZ": "CZK", "ZA": "ZAR", "TH": "THB", "MY": "MYR", "ID": "IDR", "PH": "PHP",
-                    "VN": "VND", "AE": "AED", **{c: "EUR" for c in ("DE", "FR", "ES", "IT", "NL", "BE", "AT", "IE",
-                                                                    "PT", "FI", "GR", "LU", "SK", "SI", "EE")}}
-ISO_CODES = {"USD", "EUR", "GBP", "CNY", "JPY", "CAD", "AUD", "HKD", "INR", "KRW", "CHF", "SEK", "NOK", "DKK", "PLN",
-             "BRL", "MXN", "TRY", "RUB", "SGD", "TWD", "NZD", "CZK", "ZAR", "THB", "MYR", "IDR", "PHP", "VND", "AED"}
+from pricewatch.extract import currency
+
 CURRENT = re.compile(r"(?:\bnow\b|\bsale\b|\bdeal\b|\bonly\b|\boffer\b|jetzt|nur|maintenant|ahora|现价|券后价?|到手价?|"
                      r"促销价|活动价|秒杀价|折后价?|售价|特价|会员价|セール価格|販売価格|価格)\s*[:：]?", re.I)
 WAS = re.compile(r"(?:\bwas\b|\blist(?:\s*price)?\b|\bRRP\b|\bMSRP\b|\bUVP\b|statt|\bavant\b|\bantes\b|原价|参考价|"
-                 r"划线价|市场价|定价|希望小売価格|通常価格)\s*[:：]?", re.I)
+                 r"划线价|市场价|定价|原價|定價|建議售價|希望小売価格|通常価格)\s*[:：]?", re.I)
 UNAVAILABLE = re.compile(
     r"currently unavailable|out of stock|sold out|no longer available|temporarily unavailable|not available|"
     r"ausverkauft|nicht verfügbar|épuisé|rupture de stock|agotado|esaurito|在庫切れ|売り切れ|品切れ|"
@@ -77,28 +58,33 @@ def normalise_text(text: str) -> str:
 
 
 def resolve_currency(symbol: str | None, country: str | None = None) -> str | None:
-    """ISO 4217 code for a symbol or code as written, given the shop's country (ISO 3166 alpha-2)."""
-    if not symbol:
-        return None
-    s = symbol.strip()
-    if s.upper() in ISO_CODES:
-        return s.upper()
-    table = SYMBOLS.get(s) or SYMBOLS.get(s.upper()) or SYMBOLS.get(s.rstrip("."))
-    if table is None:
-        return None
-    return table.get((country or "").upper(), table[None])
+    """ISO 4217 code for a symbol, code or name as written, given the shop's country (ISO 3166 alpha-2)."""
+    return currency.resolve(normalise_text(symbol) if symbol else None, country)
 
 
-def find_currency(text: str, country: str | None = None) -> str | None:
-    for symbol in sorted(SYMBOLS, key=len, reverse=True):
-        if len(symbol) == 1 and symbol.isascii() and symbol.isalpha():
-            continue  # a lone Latin letter ("R") is too ambiguous outside a price-parser match
-        pattern = re.escape(symbol)
-        if symbol.isascii() and symbol.isalpha():
-            pattern = rf"(?<![A-Za-z]){pattern}(?![A-Za-z])"
-        if re.search(pattern, text):
-            return resolve_currency(symbol, country)
-    return None
+# a number as shops write it: "1 299,00", "1.837, 32" (a space after the decimal comma), "3 100р."
+_NUMBER = re.compile(r"[.,]*\d(?:[\d.,'\u2009]|\s(?=\d{3}(?!\d))|(?<=[.,])\s(?=\d{2}(?!\d)))*")
+
+
+def _currency_in(text: str | None, country: str | None) -> str | None:
+    """A currency written anywhere in a short text (price-parser finds the symbol; CLDR says which code)."""
+    if not text:
+        return None
+    text = normalise_text(text)
+    if currency.known(text):
+        return currency.resolve(text, country)
+    number, code = _priced_number(text, country)
+    return code or currency.resolve(Price.fromstring(text).currency, country)
+
+
+def _priced_number(segment: str, country: str | None) -> tuple[re.Match | None, str | None]:
+    """The first number in ``segment`` written with a currency right beside it ("買1箱 每箱 839 元": 839, not the 1
+    box) and that currency; (None, None) when no number has one."""
+    for m in _NUMBER.finditer(segment):
+        code, distance = currency.currency_near(segment, m.start(), m.end(), country)
+        if code and distance <= 2:
+            return m, code
+    return None, None
 
 
 def _amount(segment: str, hint: str | None) -> tuple[float | None, str | None]:
@@ -107,17 +93,24 @@ def _amount(segment: str, hint: str | None) -> tuple[float | None, str | None]:
     return amount, price.currency
 
 
-def parse_price(text: str | None, country: str | None = None, currency_hint: str | None = None) -> ParsedPrice:
-    """Read one price text (see module docstring). ``currency_hint`` (ISO or symbol) wins when the text has none."""
-    if text is None:
-        return ParsedPrice(None, None)
+def parse_price(text: str | None, country: str | None = None, currency_hint: str | None = None,
+                context: str | None = None) -> ParsedPrice:
+    """Read one price text (see module docstring).
+
+    The currency, strongest first: ``currency_hint`` when it is a currency (the page's declared priceCurrency,
+    og:price:currency, a profile's currency); the symbol or code written right beside the amount; any currency
+    written elsewhere in the text; one written in ``context`` (the text beside the price element, as in
+    ``<span>294</span><span>元</span>``) or in a ``currency_hint`` that is not a currency itself; the currency of the
+    shop's ``country``.
+    """
+    hint = normalise_text(currency_hint) if currency_hint else None
+    declared = currency.resolve(hint, country) if hint else None
+    if text is None or not normalise_text(text):
+        found = declared or _currency_in(context, country) or (_currency_in(hint, country) if hint else None)
+        return ParsedPrice(None, found, raw=text or "")
     raw = text
     text = normalise_text(text)
-    if not text:
-        return ParsedPrice(None, None, raw=raw)
     unavailable = bool(UNAVAILABLE.search(text)) and not re.search(r"\d", text)
-    currency = (find_currency(text, country) or resolve_currency(currency_hint, country)
-                or COUNTRY_CURRENCY.get((country or "").upper()))
 
     list_price = None
     segment = text
@@ -127,7 +120,7 @@ def parse_price(text: str | None, country: str | None = None, currency_hint: str
         # the amount right after "was/原价" is the list price, never the price paid
         after_was = text[was.end():]
         end = now.start() - was.end() if now and now.start() > was.start() else None
-        list_price, _ = _amount(after_was[:end] if end else after_was, currency)
+        list_price, _ = _amount(after_was[:end] if end else after_was, declared)
     if now:
         segment = text[now.end():]
     elif was:
@@ -137,17 +130,23 @@ def parse_price(text: str | None, country: str | None = None, currency_hint: str
     if FROM.search(segment):
         segment = FROM.sub("", segment)
     match = RANGE.search(segment)
+    if match and re.search(r"\d", segment[:match.start()]):
+        match = None  # "€ 10.00 € 8.00 – € 10.00": a range after the price is another offer's
     if match and not re.search(r"\d\s*[xX×*]\s*\d", segment):
-        a, _ = _amount(match.group(1), currency)
-        b, _ = _amount(match.group(2), currency)
+        a, _ = _amount(match.group(1), declared)
+        b, _ = _amount(match.group(2), declared)
         if a is not None and b is not None and b > a:
             low, high = a, b
-    amount, symbol = _amount(segment, currency)
+    number, adjacent = _priced_number(segment, country)
+    if number is not None and low is None:
+        segment = segment[number.start():]
+    amount, symbol = _amount(segment, None)
     if low is not None:
         amount = low
-    if symbol and not currency:
-        currency = resolve_currency(symbol, country)
+    found = (declared or adjacent or currency.resolve(symbol, country) or _currency_in(context, country)
+             or (_currency_in(hint, country) if hint and not declared else None)
+             or currency.country_currency(country))
     if amount is not None and amount <= 0:
         amount = None
-    return ParsedPrice(amount=amount, currency=currency if amount is not None or list_price else currency,
-                       low=low, high=high, list_price=list_price, unavailable=unavailable and amount is None, raw=raw)
+    return ParsedPrice(amount=amount, currency=found, low=low, high=high, list_price=list_price,
+                       unavailable=unavailable and amount is None, raw=raw)
