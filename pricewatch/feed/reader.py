@@ -160,8 +160,10 @@ class _Transcode(io.RawIOBase):
     def __init__(self, raw, encoding: str):
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="pricewatch-mark")
+        self.encoding = encoding
         self._pending = b""
         self._done = False
+        self.problem: str | None = None
 
     def readable(self) -> bool:
         return True
@@ -170,7 +172,11 @@ class _Transcode(io.RawIOBase):
         while not self._pending and not self._done:
             data = self._raw.read(1 << 16)
             self._done = not data
-            self._pending = self._decoder.decode(data, final=self._done).encode("utf-8")
+            try:
+                self._pending = self._decoder.decode(data, final=self._done).encode("utf-8")
+            except UnicodeError as exc:  # a codec that gives up on the stream (UTF-16 without a BOM…)
+                self.problem = f"cannot decode the file as {self.encoding}: {exc}. {ENCODING_HINT}"
+                self._done = True
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
@@ -220,13 +226,20 @@ def read_feed(path: str | Path, *, encoding: str = "utf-8", chunk_rows: int = CH
                             f"{path.name}.gz", str(path), 1)
         # every stream goes through the transcoder, UTF-8 too: a malformed row with an invalid byte would make
         # pyarrow's invalid-row handler itself fail, and the whole file with it
-        stream = io.BufferedReader(_Transcode(stream, codec), buffer_size=1 << 20)
-        if feed_format(path) == "jsonl":
-            yield from _read_jsonl(path, stream, codec, chunk_rows)
-        else:
-            yield from _read_csv(path, stream, codec, chunk_rows)
-        if gunzip is not None and gunzip.problem:
-            raise FeedError(gunzip.problem, str(path))
+        transcode = _Transcode(stream, codec)
+        stream = io.BufferedReader(transcode, buffer_size=1 << 20)
+        try:
+            if feed_format(path) == "jsonl":
+                yield from _read_jsonl(path, stream, codec, chunk_rows)
+            else:
+                yield from _read_csv(path, stream, codec, chunk_rows)
+        except FeedError:
+            if transcode.problem:  # the cause, not its symptom ("empty file")
+                raise FeedError(transcode.problem, str(path)) from None
+            raise
+        problem = (gunzip.problem if gunzip is not None else None) or transcode.problem
+        if problem:
+            raise FeedError(problem, str(path))
     finally:
         stream.close()
 
@@ -301,7 +314,7 @@ def _decode(batch, names: list[str], keep: list[int], encoding: str) -> pd.DataF
     bad = pd.Series(pd.NA, index=range(batch.num_rows), dtype="object")
     for i in keep:
         values = batch.column(i)
-        text = pd.Series(values.cast(pa.string()).to_pandas(), dtype=object)
+        text = values.cast(pa.string()).to_pandas()  # Arrow-backed text, as validate() wants it
         columns[names[i]] = text
         if not pc.any(pc.match_substring(values, _MARK_PREFIX)).as_py():
             continue

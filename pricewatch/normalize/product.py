@@ -23,6 +23,7 @@ able to read why two listings were compared, and a short list of brands and mode
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -54,6 +55,7 @@ def product_key(title: str | None, category: str | None, gtin: str | None = None
         return f"gtin:{gtin.strip().lstrip('0')}"
     if not isinstance(title, str) or not title or not isinstance(category, str) or category == "other":
         return None
+    title = title[:512]  # as the quantity grammar: real titles are shorter, and the regexes cost per character
     brand_match = _BRAND.search(title)
     brand = brand_match.group(0).lower().replace("drager", "dräger").replace("germx", "germ-x") if brand_match else ""
     models = sorted({re.sub(r"\s+", "", m.group(0).lower()) for m in _MODEL.finditer(title)})
@@ -64,5 +66,9 @@ def product_key(title: str | None, category: str | None, gtin: str | None = None
         # a grade alone (any "KN95") is not a product: hundreds of makers sell one. The same title word for word
         # from several sellers is (resellers of one factory's product copy its title)
         words = " ".join(re.findall(r"\w+", title.lower()))
-        return f"{category}||title:{words}" if words else None
+        if not words:
+            return None
+        key = f"{category}||title:{words}"
+        # the column holds 200 characters (on PostgreSQL a longer value aborts the ingest): long titles by digest
+        return key if len(key) <= 200 else f"{category}||title-sha1:{hashlib.sha1(words.encode()).hexdigest()}"
     return f"{category}|{brand}|{model}"

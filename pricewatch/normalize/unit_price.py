@@ -16,6 +16,7 @@ import pandas as pd
 from pricewatch.normalize.category import classify
 from pricewatch.normalize.quantity import IMPLAUSIBLE_QUANTITY, NO_QUANTITY, Quantity, read_quantity
 
+MAX_TITLE_CHARS = 512  # a title is read in its first 512 characters
 RESULT_COLUMNS = ("category", "quantity", "quantity_unit", "quantity_source", "unnormalised_reason")
 
 
@@ -27,8 +28,14 @@ def normalize_title(title: str | None, pack_size: str | None = None, category: s
     ``title:stated_total``) or ``"default_single"``; None when there is no quantity. ``unnormalised_reason`` is None
     when a quantity was found, else ``no_quantity``, ``ambiguous_options`` or ``implausible_quantity``. A pack size
     that is readable but implausible for the category is refused (the title is not consulted: the feed's own
-    claim is wrong and a person should look).
+    claim is wrong and a person should look). Only the first ``MAX_TITLE_CHARS`` of a title are read.
     """
+    # Real titles are under 300 characters; the grammar's regexes are superlinear on long digit runs, so a
+    # pathological 100 KB "title" would take minutes. Only the first MAX_TITLE_CHARS are read.
+    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+        title = title[:MAX_TITLE_CHARS]
+    if isinstance(pack_size, str) and len(pack_size) > MAX_TITLE_CHARS:
+        pack_size = pack_size[:MAX_TITLE_CHARS]
     category = category or classify(title)
     if pack_size:
         stated = read_quantity(pack_size, category) if isinstance(pack_size, str) else None
