@@ -170,21 +170,25 @@ def _window_peers(peers: pd.DataFrame, want: pd.DataFrame, keys: list[str], quan
         g = by_group.get(k)
         if g is None:
             continue
+        # plain arrays: the loop below runs once per listing that needs peers, so it must not build frames
         qty = g["quantity"].to_numpy()
+        base = g["baseline"].to_numpy(dtype="float64")
+        # the peers' baseline windows: reported for the group (they share the emergency's reference date), and
+        # observation counts by prefix sums — per-slice min/max over thousands of peers would dominate the cost
+        start, end = g["window_start"].min(), g["window_end"].max()
+        n_obs = np.concatenate([[0.0], np.cumsum(g["n_obs"].to_numpy(dtype="float64"))])
         wanted_qty = group["quantity"].to_numpy()
         lo = np.searchsorted(qty, wanted_qty / SIZE_FACTOR, side="left")
         hi = np.searchsorted(qty, wanted_qty * SIZE_FACTOR, side="right")
+        what = f"product {k[0]}" if kind == "product" else k[0]
+        # a listing that needs peers has no own baseline, so it is never among its own peers
         for lid, q, a, b in zip(group.index, wanted_qty, lo, hi):
-            others = g.iloc[a:b]
-            others = others[others["listing_id"] != lid]
-            if len(others) < min_peers:
+            if b - a < min_peers:
                 continue
-            values = others["baseline"].to_numpy()
+            values = base[a:b]
             value = float(np.median(values)) if quantile is None else float(np.quantile(values, quantile))
-            what = f"product {k[0]}" if kind == "product" else k[0]
             label = f"{what} · {k[1]}/{k[2]} · packs of {_qty(q / SIZE_FACTOR)}–{_qty(q * SIZE_FACTOR)} {k[2]}"
-            rows.append((lid, value, len(others), label, others["window_start"].min(), others["window_end"].max(),
-                         others["n_obs"].sum()))
+            rows.append((lid, value, int(b - a), label, start, end, n_obs[b] - n_obs[a]))
     if not rows:
         return pd.DataFrame()
     out = pd.DataFrame(rows, columns=["listing_id", "baseline", "peer_n", "peer_group", "window_start", "window_end",
@@ -198,7 +202,8 @@ def _qty(value: float) -> str:
 
 def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.DataFrame,
            presets: dict[str, Preset], monitor_uncovered: bool = True) -> Detection:
-    daily = regular_prices(daily_series(observations))
+    capped = any(presets[r].capped for r in emergencies["rule"] if r in presets) if len(emergencies) else False
+    daily = regular_prices(daily_series(observations, item_prices=capped))
     meta = listing_meta(observations, listings.rename_axis("listing_id"))
     cover = coverage(meta, emergencies) if not emergencies.empty else pd.DataFrame(
         columns=["emergency_id", "start", "end", "rule", "baseline_date", "override", "t0"])

@@ -35,13 +35,14 @@ def usable(obs: pd.DataFrame) -> pd.Series:
     )
 
 
-def daily_series(obs: pd.DataFrame) -> pd.DataFrame:
+def daily_series(obs: pd.DataFrame, item_prices: bool = False) -> pd.DataFrame:
     """One row per listing and UTC day with usable observations.
 
     Columns: ``listing_id``, ``day`` (UTC midnight, tz-aware), ``unit_price`` (median of the day), ``n_obs``,
     ``first_at``/``last_at`` (first and last usable observation time that day), and ``snapshot_sha256`` (evidence of
     the day's last observation) when the input has it, and ``item_unit_price`` (median of the day's unit prices with
-    shipping taken out) when the input has ``shipping``. Sorted by listing and day.
+    shipping taken out) when ``item_prices`` is asked for and the input has ``shipping`` (price caps need it; it
+    costs one more aggregate, so it is computed only then). Sorted by listing and day.
     """
     ok = obs[usable(obs)]
     ns = ok["observed_at"].to_numpy(dtype="datetime64[ns]").view("int64")
@@ -53,7 +54,7 @@ def daily_series(obs: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({"key": key, "unit_price": ok["unit_price"].to_numpy(dtype="float64"), "ns": ns})
     aggregates = {"unit_price": ("unit_price", "median"), "n_obs": ("unit_price", "size"),
                   "first_ns": ("ns", "min"), "last_ns": ("ns", "max")}
-    if "shipping" in ok:
+    if item_prices and "shipping" in ok:
         # the item's own unit price, shipping taken out (price caps exclude delivery costs)
         paid = ok["price"].to_numpy(dtype="float64")
         shipping = ok["shipping"].to_numpy(dtype="float64", na_value=np.nan)

@@ -83,24 +83,6 @@ def load_listings(db: Database) -> pd.DataFrame:
     return frame.join(attrs)
 
 
-def load_components(db: Database, listing_ids: list[int]) -> pd.DataFrame:
-    """Observations of the given listings with item price, shipping and quantity (for "what changed"):
-    listing_id, observed_at, price, shipping, quantity, unit_price, availability."""
-    out = []
-    with db.engine.connect() as conn:
-        for start in range(0, len(listing_ids), 900):
-            marks = ", ".join(str(int(x)) for x in listing_ids[start:start + 900])
-            out += conn.exec_driver_sql(
-                f"SELECT listing_id, {_epoch_sql(db.dialect)}, price, shipping, quantity, unit_price, availability "
-                f"FROM price_observation WHERE listing_id IN ({marks})").all()
-    frame = pd.DataFrame(out, columns=["listing_id", "observed_at", "price", "shipping", "quantity", "unit_price",
-                                       "availability"])
-    frame["observed_at"] = pd.to_datetime(frame["observed_at"].astype("int64"), unit="s", utc=True)
-    for column in ("price", "shipping", "quantity", "unit_price"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    return frame
-
-
 def load_evidence(db: Database, listing_ids: list[int]) -> pd.DataFrame:
     """Evidence hashes of the given listings' observations: listing_id, observed_at, snapshot_sha256."""
     out = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analysis.coverage import coverage_summary
@@ -17,7 +18,7 @@ from analysis.detect import Detection, detect
 from analysis.explain import explain_all, price_components
 from analysis.presets import load_presets
 from pricewatch.alerts.store import SaveStats, save_episodes
-from pricewatch.detect.load import load_components, load_evidence, load_listings, load_observations
+from pricewatch.detect.load import load_evidence, load_listings, load_observations
 from pricewatch.emergency import emergencies_frame
 from pricewatch.store.engine import Database
 from pricewatch.store.models import DetectRun, utcnow
@@ -58,8 +59,9 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
     t = time.perf_counter()
     emergencies = emergencies_frame(db)
     presets = load_presets()
-    capped = any(presets[r].capped for r in emergencies["rule"] if r in presets)
-    observations = load_observations(db, with_shipping=capped)
+    # shipping is loaded with the rest: price caps compare the item price, and "what changed" splits item price,
+    # shipping and pack from the observations already in memory (a second query per violating listing cost more)
+    observations = load_observations(db, with_shipping=True)
     listings = load_listings(db)
     stats.seconds["load"] = time.perf_counter() - t
     stats.observations, stats.listings = len(observations), len(listings)
@@ -85,8 +87,7 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
         episodes = episodes.join(listings[["category", "currency", "unit", "quantity", "quantity_source"]],
                                  on="listing_id")
         episodes["evidence"] = _evidence(db, episodes)
-        ids = sorted(episodes["listing_id"].unique().tolist())
-        components = price_components(load_components(db, ids), episodes)
+        components = price_components(_with_quantity(observations, episodes["listing_id"]), episodes)
         episodes["explanation"] = explain_all(episodes, presets, components, tz=db.settings.timezone)
         episodes["flags"] = [
             sorted(set(presets[r].flags if r in presets else ()) | ({"new_seller"} if k == "peer" else set()))
@@ -136,6 +137,14 @@ def last_run(db: Database) -> DetectRun | None:
 
     with db.session() as s:
         return s.scalars(select(DetectRun).order_by(DetectRun.id.desc()).limit(1)).first()
+
+
+def _with_quantity(observations: pd.DataFrame, listing_ids: pd.Series) -> pd.DataFrame:
+    """The violating listings' observations with their pack quantity, (price + shipping) / unit price."""
+    sub = observations[observations["listing_id"].isin(listing_ids.unique())]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quantity = (sub["price"] + sub["shipping"]) / sub["unit_price"].where(sub["unit_price"] > 0)
+    return sub.assign(quantity=quantity.round(6))
 
 
 def _evidence(db: Database, episodes: pd.DataFrame) -> list[list[str]]:
