@@ -92,6 +92,9 @@ def test_an_ordinary_catalogue_raises_only_the_real_rises(run_cli, workdir):
     assert round(by_id["ffp2-20"]["increase_pct"], 2) == 30.0
     assert round(by_id["ffp2-5"]["increase_pct"], 2) == 200.0
     assert all(a["first_violation_at"] >= start for a in alerts)
+    # the explanation says what changed and where the quantity came from
+    assert "What changed: item price rose from €8.00 to €10.40." in by_id["ffp2-20"]["explanation"]
+    assert "Quantity: 20 pieces, read from the title (rule count)." in by_id["ffp2-20"]["explanation"]
 
     coverage = run_cli("detect", "--coverage")
     assert coverage.exit_code == 0, coverage.output
