@@ -13,23 +13,28 @@ import io
 import json
 
 import pandas as pd
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricewatch import __version__, history
 from pricewatch.enforcement.responses import answer, decide
 from pricewatch.errors import PricewatchError
 from pricewatch.ingest import ingest_frame
+from pricewatch.instants import check_range, parse_when
 from pricewatch.keys import Principal, authenticate
+from pricewatch.normalize.category import TAXONOMY
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, Listing, Platform
 from pricewatch.webhooks.payload import violation_payload
 
 DEFAULT_MAX_BODY = 10 << 20
+MAX_ID = 2**63 - 1  # ids are 64-bit; a larger one is a 422, not a database overflow
+MAX_JSON_DEPTH = 32
 
 
 class ResponseIn(BaseModel):
@@ -42,16 +47,78 @@ class DecisionIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class BodyLimit(BaseHTTPMiddleware):
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error: ``{"error": {"status": 403, "message": "…"}}``."""
+
+    error: ErrorBody
+
+
+def _documented(*codes: int) -> dict:
+    return {code: {"model": ErrorOut, "description": ERROR_MEANINGS[code]} for code in codes}
+
+
+ERROR_MEANINGS = {
+    400: "the request is well-formed but its content is refused (the message says why)",
+    401: "no API key, or an invalid or revoked one",
+    403: "the key's role or platform may not do this",
+    404: "no such record (or not the key's platform's)",
+    413: "the request body is over the limit ([api] max_body_bytes)",
+    422: "a query, path or body value is invalid (the message names it)",
+}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes while they stream in, chunked ones too (ASGI middleware).
+
+    A declared Content-Length over the limit is answered 413 before anything is read; otherwise the bytes are
+    counted as the application receives them, and the request is stopped with 413 as soon as they pass the
+    limit — the body is never held whole in memory beyond the limit.
+    """
+
     def __init__(self, app, limit: int):  # noqa: ANN001
-        super().__init__(app)
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next):  # noqa: ANN201
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            return _error(413, f"request body over {self.limit} bytes")
-        return await call_next(request)
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"").decode("latin-1")
+        if length.isdigit() and int(length) > self.limit:
+            await _error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted():  # noqa: ANN202
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def watched(message) -> None:  # noqa: ANN001
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _BodyTooLarge:
+            if not started:
+                await _error(413, f"request body over {self.limit} bytes")(scope, receive, send)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -64,8 +131,8 @@ def create_app(db: Database) -> FastAPI:
     limit = int(db.settings.section("api").get("max_body_bytes", DEFAULT_MAX_BODY))
     app.add_middleware(BodyLimit, limit=limit)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's and Starlette's own (404 route, 405, bad JSON)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
@@ -77,6 +144,14 @@ def create_app(db: Database) -> FastAPI:
     @app.exception_handler(PricewatchError)
     async def domain_error(_request: Request, exc: PricewatchError) -> JSONResponse:
         return _error(400, str(exc))
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        return _error(400, f"body nested too deeply (at most {MAX_JSON_DEPTH} levels)")
+
+    @app.exception_handler(UnicodeDecodeError)
+    async def not_text(_request: Request, exc: UnicodeDecodeError) -> JSONResponse:
+        return _error(400, f"body is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at {exc.start})")
 
     def principal(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -105,34 +180,19 @@ def create_app(db: Database) -> FastAPI:
                 raise HTTPException(404, f"no violation {alert_id}")  # do not reveal other platforms' cases
         return alert
 
-    @app.post("/v1/observations", summary="Push feed v1 rows (JSON array, object, or JSON Lines)")
+    @app.post("/v1/observations", summary="Push feed v1 rows (JSON array, object, or JSON Lines)",
+              responses=_documented(400, 401, 403, 413, 422))
     async def post_observations(request: Request, p: Principal = Depends(require("platform"))) -> dict:
-        body = await request.body()
-        if len(body) > limit:
-            raise HTTPException(413, f"request body over {limit} bytes")
-        text = body.decode("utf-8", errors="strict") if body else ""
-        try:
-            if text.lstrip().startswith("["):
-                records = json.loads(text)
-            elif text.lstrip().startswith("{") and "\n" not in text.strip():
-                records = [json.loads(text)]
-            else:
-                records = [json.loads(line) for line in io.StringIO(text) if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise HTTPException(400, f"body is not JSON or JSON Lines: {exc}") from exc
-        if not records or not all(isinstance(r, dict) for r in records):
-            raise HTTPException(400, "expected feed v1 objects")
-        if p.role == "platform":
-            others = sorted({str(r.get("platform")) for r in records} - {p.platform})
-            if others:
-                raise HTTPException(403, f"a {p.platform} key cannot push observations for {', '.join(others)}")
-        frame = pd.DataFrame.from_records(records)
-        stats = ingest_frame(db, frame, source=f"api:{p.platform or p.role}", file="POST /v1/observations")
+        body = await request.body()  # bounded by BodyLimit while it streams in
+        # parsing and ingesting are blocking work: off the event loop, so other requests (and /healthz) go on
+        stats = await run_in_threadpool(_ingest_body, db, body, p)
         return {"rows": stats.rows, "accepted": stats.accepted, "duplicate": stats.duplicate,
                 "rejected": stats.rejected, "new_listings": stats.new_listings}
 
-    @app.get("/v1/violations", summary="Violations (a platform sees only its own)")
-    def list_violations(status: str | None = None, limit_: int = Query(100, alias="limit", ge=1, le=1000),
+    @app.get("/v1/violations", summary="Violations (a platform sees only its own)",
+             responses=_documented(401, 403, 422))
+    def list_violations(status: str | None = Query(None, pattern=STATUS_PATTERN),
+                        limit_: int = Query(100, alias="limit", ge=1, le=1000),
                         p: Principal = Depends(require("platform", "regulator"))) -> dict:
         with db.session() as s:
             stmt = select(Alert).join(Listing, Listing.id == Alert.listing_id).order_by(Alert.id).limit(limit_)
@@ -143,16 +203,18 @@ def create_app(db: Database) -> FastAPI:
             alerts = s.scalars(stmt).all()
             return {"violations": [violation_payload(s, a, "violation.current") for a in alerts]}
 
-    @app.get("/v1/violations/{alert_id}", summary="One violation")
-    def get_violation(alert_id: int, p: Principal = Depends(require("platform", "regulator"))) -> dict:
+    @app.get("/v1/violations/{alert_id}", summary="One violation", responses=_documented(401, 403, 404, 422))
+    def get_violation(alert_id: int = Path(ge=1, le=MAX_ID), p: Principal = Depends(require("platform", "regulator"))) -> dict:
         with db.session() as s:
             alert = own_alert(s, alert_id, p)
             payload = violation_payload(s, alert, "violation.current")
             payload["violation"]["history"] = alert.history or []
             return payload
 
-    @app.post("/v1/violations/{alert_id}/response", summary="A platform answers: delisted, disputed, warned")
-    def respond(alert_id: int, body: ResponseIn, p: Principal = Depends(require("platform"))) -> dict:
+    @app.post("/v1/violations/{alert_id}/response", summary="A platform answers: delisted, disputed, warned",
+              responses=_documented(400, 401, 403, 404, 413, 422))
+    def respond(body: ResponseIn, p: Principal = Depends(require("platform")),
+                alert_id: int = Path(ge=1, le=MAX_ID)) -> dict:
         if p.role != "platform":
             raise HTTPException(403, "only the platform concerned answers a violation")
         with db.session() as s:
@@ -161,20 +223,25 @@ def create_app(db: Database) -> FastAPI:
             s.commit()
             return {"id": alert.id, "status": alert.status, "answered_at": alert.answered_at.isoformat()}
 
-    @app.post("/v1/violations/{alert_id}/decision", summary="A regulator upholds or dismisses a violation")
-    def decision(alert_id: int, body: DecisionIn, p: Principal = Depends(require("regulator"))) -> dict:
+    @app.post("/v1/violations/{alert_id}/decision", summary="A regulator upholds or dismisses a violation",
+              responses=_documented(400, 401, 403, 404, 413, 422))
+    def decision(body: DecisionIn, p: Principal = Depends(require("regulator")),
+                 alert_id: int = Path(ge=1, le=MAX_ID)) -> dict:
         with db.session() as s:
             alert = own_alert(s, alert_id, p)
             decide(s, alert, body.decision, note=body.note, actor=p.actor)
             s.commit()
             return {"id": alert.id, "status": alert.status}
 
-    @app.get("/v1/listings/{platform}/{listing_id}/prices", summary="A listing's observations")
-    def listing_prices(platform: str, listing_id: str, since: str | None = None, until: str | None = None,
+    @app.get("/v1/listings/{platform}/{listing_id}/prices", summary="A listing's observations",
+             responses=_documented(401, 403, 404, 422))
+    def listing_prices(platform: str, listing_id: str, since: str | None = Query(None, description=WHEN),
+                       until: str | None = Query(None, description=WHEN),
                        p: Principal = Depends(require("analyst", "regulator", "platform"))) -> dict:
+        start, end = _range(since, until)
         if p.role == "platform" and p.platform != platform:
             raise HTTPException(403, f"a {p.platform} key cannot read {platform} listings")
-        frame = history.query(db, platforms=platform, listings=listing_id, start=since, end=until)
+        frame = history.query(db, platforms=platform, listings=listing_id, start=start, end=end)
         if frame.empty:
             with db.session() as s:
                 exists = s.scalar(select(Listing.id).join(Platform).where(Platform.name == platform,
@@ -183,12 +250,16 @@ def create_app(db: Database) -> FastAPI:
                 raise HTTPException(404, f"no listing {platform}/{listing_id}")
         return {"platform": platform, "listing_id": listing_id, "observations": _records(frame)}
 
-    @app.get("/v1/prices", summary="Daily unit-price aggregates by category, platform, seller or listing")
+    @app.get("/v1/prices", summary="Daily unit-price aggregates by category, platform, seller or listing",
+             responses=_documented(401, 403, 422))
     def prices(category: list[str] | None = Query(None), platform: list[str] | None = Query(None),
-               region: str | None = None, since: str | None = None, until: str | None = None,
+               region: str | None = Query(None, max_length=16), since: str | None = Query(None, description=WHEN),
+               until: str | None = Query(None, description=WHEN),
                by: str = Query("category", pattern="^(category|platform|seller|listing)$"),
                p: Principal = Depends(require("analyst", "regulator"))) -> dict:
-        frame = history.query(db, categories=category, platforms=platform, start=since, end=until)
+        start, end = _range(since, until)
+        _known_categories(category)
+        frame = history.query(db, categories=category, platforms=platform, start=start, end=end)
         if region and not frame.empty:
             with db.session() as s:
                 keys = {(pl, k) for pl, k in s.execute(select(Platform.name, Listing.listing_key).join(Platform)
@@ -197,9 +268,12 @@ def create_app(db: Database) -> FastAPI:
         daily = history.daily(frame, by=by, tz=db.settings.timezone) if not frame.empty else frame
         return {"by": by, "timezone": db.settings.timezone, "rows": _records(daily)}
 
-    @app.get("/v1/index", summary="Daily category price index (1.0 = listings at their reference price)")
-    def index(category: list[str] | None = Query(None), base_end: str | None = None,
+    @app.get("/v1/index", summary="Daily category price index (1.0 = listings at their reference price)",
+             responses=_documented(401, 403, 422))
+    def index(category: list[str] | None = Query(None), base_end: str | None = Query(None, description=WHEN),
               p: Principal = Depends(require("analyst", "regulator"))) -> dict:
+        _known_categories(category)
+        base_when = _when("base_end", base_end)
         from analysis.baseline import own_baselines
         from analysis.market import category_index
         from analysis.series import daily_series
@@ -212,7 +286,7 @@ def create_app(db: Database) -> FastAPI:
                                                         .join(Platform))}
         obs = frame.assign(listing_id=[ids[(pl, k)] for pl, k in zip(frame["platform"], frame["listing_id"])])
         daily = daily_series(obs)
-        end = pd.Timestamp(base_end, tz="UTC") if base_end else daily["day"].min() + pd.Timedelta(days=30)
+        end = _utc_timestamp(base_when) if base_when is not None else daily["day"].min() + pd.Timedelta(days=30)
         t0 = pd.Series(end, index=daily["listing_id"].unique())
         base = own_baselines(daily, t0, "median_30d")
         meta = obs.groupby("listing_id")[["category", "currency", "unit"]].last()
@@ -224,6 +298,77 @@ def create_app(db: Database) -> FastAPI:
         return {"ok": True}
 
     return app
+
+
+WHEN = "a date YYYY-MM-DD (a day in the display zone) or an ISO 8601 instant"
+STATUS_PATTERN = ("^(open|notified|acknowledged|delisted|disputed|dismissed|verified|closed)$")
+
+
+def _when(name: str, value: str | None):  # noqa: ANN202
+    if value is None:
+        return None
+    try:
+        return parse_when(value)
+    except ValueError as exc:
+        raise HTTPException(422, f"query.{name}: {exc}") from None
+
+
+def _range(since: str | None, until: str | None):  # noqa: ANN202
+    start, end = _when("since", since), _when("until", until)
+    try:
+        check_range(start, end)
+    except ValueError as exc:
+        raise HTTPException(422, f"query.since: {exc}") from None
+    return start, end
+
+
+def _known_categories(categories: list[str] | None) -> None:
+    unknown = sorted(set(categories or ()) - set(TAXONOMY))
+    if unknown:
+        raise HTTPException(422, f"query.category: unknown {', '.join(unknown)[:200]}; known: {', '.join(TAXONOMY)}")
+
+
+def _utc_timestamp(value) -> pd.Timestamp:  # noqa: ANN001
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _ingest_body(db: Database, body: bytes, p: Principal):  # noqa: ANN202
+    """Parse a POST /v1/observations body and ingest it (blocking: runs in a worker thread)."""
+    try:
+        text = body.decode("utf-8") if body else ""
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, f"body is not UTF-8 text (byte 0x{body[exc.start]:02X} at {exc.start})") from None
+    stripped = text.strip()
+    if _too_deep(stripped):
+        raise HTTPException(400, f"body nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        if stripped.startswith("["):
+            records = json.loads(stripped)
+        elif stripped.startswith("{") and "\n" not in stripped:
+            records = [json.loads(stripped)]
+        else:
+            records = [json.loads(line) for line in io.StringIO(text) if line.strip()]
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise HTTPException(400, f"body is not JSON or JSON Lines: {str(exc)[:200]}") from None
+    if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
+        raise HTTPException(400, "expected feed v1 objects (a JSON object, an array of them, or JSON Lines)")
+    if p.role == "platform":
+        others = sorted({str(r.get("platform")) for r in records} - {p.platform})
+        if others:
+            raise HTTPException(403, f"a {p.platform} key cannot push observations for {', '.join(others)[:200]}")
+    # object columns: pandas would infer Arrow text, which cannot hold a lone surrogate ("\ud800")
+    frame = pd.DataFrame(records, dtype=object)
+    return ingest_frame(db, frame, source=f"api:{p.platform or p.role}", file="POST /v1/observations")
+
+
+def _too_deep(text: str) -> bool:
+    """More than MAX_JSON_DEPTH brackets open at once (json.loads would recurse, or take the server down)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    from pricewatch.feed.reader import nesting_depth
+
+    return nesting_depth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

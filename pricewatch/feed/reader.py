@@ -405,18 +405,30 @@ def _json_record(raw: str) -> dict:
 
 
 def _too_deep(raw: str) -> bool:
-    """Cheap pre-check: more than MAX_JSON_DEPTH brackets open before any closes (json would recurse)."""
+    """Cheap pre-check: more than MAX_JSON_DEPTH brackets open at once (json would recurse)."""
     if raw.count("[") + raw.count("{") <= MAX_JSON_DEPTH:
         return False
-    depth = 0
-    for ch in re.findall(r'[\[\]{}]|"(?:[^"\\]|\\.)*"', raw):
+    return nesting_depth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH
+
+
+def nesting_depth(text: str, stop: int) -> int:
+    """How deeply JSON ``text`` nests arrays and objects (brackets inside strings ignored); counting stops just
+    past ``stop``. Linear, never recursive: safe on input that would make ``json.loads`` recurse."""
+    depth = deepest = 0
+    for token in _BRACKETS.finditer(text):
+        ch = token.group()
         if ch in "[{":
             depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return True
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop:
+                    break
         elif ch in "]}":
             depth -= 1
-    return False
+    return deepest
+
+
+_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
 
 
 def _frame(records: list[dict]) -> pd.DataFrame:

@@ -272,7 +272,9 @@ def ingest_frame(db: Database, frame: pd.DataFrame, *, source: str = DEFAULT_SOU
     frame = frame.astype(object).where(frame.notna(), None)
     for name in frame.columns:
         if name != "_line":
-            frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+            # object dtype kept: an inferred Arrow string column cannot hold a lone surrogate ("\ud800")
+            frame[name] = pd.Series([v if v is None or isinstance(v, str) else str(v) for v in frame[name]],
+                                    index=frame.index, dtype=object)
     stats = ingestor.ingest_chunk(frame, file=file)
     ingestor.finish()
     return stats

@@ -1,0 +1,41 @@
+"""User-given dates and instants (``--since``, ``?since=``): parsed once, with one message for every surface.
+
+Accepted: a calendar date ``YYYY-MM-DD`` (a day in the display zone) or an ISO 8601 instant; an instant without
+zone is read in the display zone. Years are limited to 1678–2261, what the stored history can hold. Anything
+else raises :class:`ValueError` whose message says what was wrong and what is accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+ACCEPTED = "a date YYYY-MM-DD or an ISO 8601 instant such as 2020-01-20T10:00:00+08:00"
+
+
+def parse_when(text: str) -> date | datetime:
+    """``text`` as a date or an (aware or naive) datetime; ValueError with a user-facing message otherwise."""
+    value = text.strip() if isinstance(text, str) else text
+    if not value:
+        raise ValueError(f"empty; give {ACCEPTED}")
+    try:
+        parsed: date | datetime = (date.fromisoformat(value) if len(value) == 10
+                                   else datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00")))
+    except ValueError:
+        raise ValueError(f"{value[:40]!r} is not {ACCEPTED}") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(f"{value[:40]!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return parsed
+
+
+def check_range(since: date | datetime | None, until: date | datetime | None) -> None:
+    """ValueError when ``since`` is after ``until`` (compared as days when either is a date)."""
+    if since is None or until is None:
+        return
+    a = since.date() if isinstance(since, datetime) else since
+    b = until.date() if isinstance(until, datetime) else until
+    if isinstance(since, datetime) and isinstance(until, datetime) and (since.tzinfo is None) == (until.tzinfo is None):
+        if since > until:
+            raise ValueError(f"since ({since.isoformat()}) is after until ({until.isoformat()})")
+    elif a > b:
+        raise ValueError(f"since ({since.isoformat()}) is after until ({until.isoformat()})")
