@@ -103,6 +103,8 @@ def fill_outbox(url: str, n: int) -> object:
 
     folder = Path(tempfile.mkdtemp(prefix="pw-bench-webhooks-"))
     db = open_database(url=f"sqlite:///{folder / 'outbox.db'}")
+    # the receiver is local: exempt it from the address guard, as a test deployment's config would
+    db.settings.raw.setdefault("webhooks", {})["allow_private"] = ["127.0.0.1"]
     with db.session() as s:
         platform = Platform(name="jd", created_at=utcnow())
         s.add(platform)

@@ -8,6 +8,7 @@ timeout); aiohttp was chosen by measurement (MEASURED.md: ~5,200 signed POSTs/s 
 ~230/s for httpx's AsyncClient).
 
 Outcomes: 2xx → delivered; 410 Gone → the endpoint is disabled and its pending deliveries are parked as dead;
+a URL the address guard refuses at connection time → dead at once (``pricewatch.webhooks.guard``);
 anything else (status, timeout, refused connection) → retried on a growing schedule with ±20 % jitter — 5 s,
 5 min, 30 min, 2 h, 5 h, 10 h, then every 10 h until 3 days have passed since the event — and then dead.
 Dead deliveries can be replayed (``replay``). Delivering a ``violation.opened`` event marks the alert notified.
@@ -27,7 +28,8 @@ from sqlalchemy import or_, select, update
 
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, WebhookDelivery, WebhookEndpoint, utcnow
-from pricewatch.webhooks.endpoints import active_secrets
+from pricewatch.webhooks.endpoints import active_secrets, allowed_private
+from pricewatch.webhooks.guard import AddressRefused, GuardedResolver, check_literal
 from pricewatch.webhooks.signing import sign_headers
 
 SCHEDULE = [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
@@ -109,10 +111,18 @@ def claim(db: Database, *, limit: int, lease: timedelta, now: datetime | None = 
     return jobs
 
 
-async def _send_all(jobs: list[_Job], *, concurrency: int, timeout: float) -> list[tuple[int | None, str | None]]:
+REFUSED = 0  # the status recorded for a delivery the address guard refused: never sent, dead at once
+
+
+async def _send_all(jobs: list[_Job], *, concurrency: int, timeout: float,
+                    allowed: set[str] | None = None) -> list[tuple[int | None, str | None]]:
+    """POST each job; (HTTP status, error) per job. The connection goes only to addresses the guard checked
+    when it resolved them (:class:`GuardedResolver`), so DNS rebinding and a host taken out of
+    ``allow_private`` stop deliveries; redirects are never followed."""
     import aiohttp
 
-    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, family=socket.AF_INET)
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, family=socket.AF_INET,
+                                     resolver=GuardedResolver(allowed or set()))
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     semaphore = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
@@ -121,10 +131,13 @@ async def _send_all(jobs: list[_Job], *, concurrency: int, timeout: float) -> li
                 headers = sign_headers(job.event_id, job.body, job.secrets)
                 headers["user-agent"] = "pricewatch-webhooks/1"
                 try:
+                    check_literal(job.url, allowed or set())
                     async with session.post(job.url, data=job.body.encode(), headers=headers,
                                             allow_redirects=False) as response:
                         await response.read()
                         return response.status, None if response.status < 300 else f"HTTP {response.status}"
+                except AddressRefused as exc:
+                    return REFUSED, f"refused by the address guard: {exc}"[:500]
                 except TimeoutError:
                     return None, f"timeout after {timeout:g}s"
                 except aiohttp.ClientError as exc:
@@ -145,6 +158,8 @@ def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str |
             delivered.append({"i": job.id, "st": status})
             if job.event_type == "violation.opened" and job.alert_id:
                 notified_alerts.append(job.alert_id)
+        elif status == REFUSED:
+            dead.append({"i": job.id, "st": None, "err": error, "n": job.attempts})
         elif status == 410:
             gone.add(job.endpoint_id)
             dead.append({"i": job.id, "st": status, "err": "410 Gone: endpoint disabled", "n": job.attempts + 1})
@@ -206,7 +221,8 @@ def dispatch(db: Database, *, concurrency: int = 50, timeout: float = 10.0, batc
         jobs = claim(db, limit=batch, lease=lease)
         if not jobs:
             break
-        results = asyncio.run(_send_all(jobs, concurrency=concurrency, timeout=timeout))
+        results = asyncio.run(_send_all(jobs, concurrency=concurrency, timeout=timeout,
+                                        allowed=allowed_private(db)))
         record(db, jobs, results, stats, schedule=schedule, give_up_after=give_up_after)
         rounds += 1
     return stats

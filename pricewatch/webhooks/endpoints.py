@@ -2,47 +2,31 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from pricewatch.errors import NotFound, PricewatchError
 from pricewatch.store.engine import Database
 from pricewatch.store.models import AuditLog, Platform, WebhookEndpoint, utcnow
+from pricewatch.webhooks.guard import check_url as guard_check_url
+from pricewatch.webhooks.guard import normalised_allowed
 from pricewatch.webhooks.signing import new_secret
 
 EVENT_TYPES = ("violation.opened", "violation.updated", "violation.closed", "seller.flagged")
 DEFAULT_OVERLAP = timedelta(hours=24)
 
 
-def _allowed_private(db: Database) -> set[str]:
-    return {str(x) for x in db.settings.section("webhooks").get("allow_private", [])}
+def allowed_private(db: Database) -> set[str]:
+    """``[webhooks] allow_private``: hosts and addresses exempt from the address guard."""
+    return normalised_allowed(db.settings.section("webhooks").get("allow_private", []))
 
 
 def check_url(db: Database, url: str) -> None:
-    """Refuse URLs that are not http(s) or that point at private, loopback or link-local addresses (server-side
-    request forgery), unless the host is listed in ``[webhooks] allow_private`` of pricewatch.toml."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PricewatchError(f"webhook URL {url!r} must be an http:// or https:// URL with a host")
-    host = parts.hostname
-    allowed = _allowed_private(db)
-    if host in allowed:
-        return
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)}
-    except socket.gaierror as exc:
-        raise PricewatchError(f"webhook host {host!r} does not resolve: {exc}") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-                or ip.is_unspecified) and address not in allowed:
-            raise PricewatchError(f"webhook URL {url!r} resolves to {address}, a private/loopback/link-local address; "
-                                  "allow it explicitly with [webhooks] allow_private = [\"%s\"] in pricewatch.toml"
-                                  % host)
+    """Refuse URLs deliveries could not or may not go to (see :mod:`pricewatch.webhooks.guard`): not http(s),
+    a numeric host in a non-standard form, or a host that resolves to a non-global address — unless the host is
+    listed in ``[webhooks] allow_private`` of pricewatch.toml. Deliveries check again at connection time."""
+    guard_check_url(url, allowed_private(db))
 
 
 def platform_by_name(session, name: str) -> Platform:  # noqa: ANN001
