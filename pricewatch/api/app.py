@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricewatch import __version__, history
-from pricewatch.enforcement.responses import answer, decide
+from pricewatch.enforcement.responses import DecisionFinal, answer, decide
 from pricewatch.errors import PricewatchError
 from pricewatch.ingest import ingest_frame
 from pricewatch.instants import check_range, parse_when
@@ -67,6 +67,7 @@ ERROR_MEANINGS = {
     401: "no API key, or an invalid or revoked one",
     403: "the key's role or platform may not do this",
     404: "no such record (or not the key's platform's)",
+    409: "the answer would change a regulator's decision (it was recorded as information)",
     413: "the request body is over the limit ([api] max_body_bytes)",
     422: "a query, path or body value is invalid (the message names it)",
 }
@@ -212,14 +213,18 @@ def create_app(db: Database) -> FastAPI:
             return payload
 
     @app.post("/v1/violations/{alert_id}/response", summary="A platform answers: delisted, disputed, warned",
-              responses=_documented(400, 401, 403, 404, 413, 422))
+              responses=_documented(400, 401, 403, 404, 409, 413, 422))
     def respond(body: ResponseIn, p: Principal = Depends(require("platform")),
                 alert_id: int = Path(ge=1, le=MAX_ID)) -> dict:
         if p.role != "platform":
             raise HTTPException(403, "only the platform concerned answers a violation")
         with db.session() as s:
             alert = own_alert(s, alert_id, p)
-            answer(s, alert, body.action, reason=body.reason, actor=p.actor)
+            try:
+                answer(s, alert, body.action, reason=body.reason, actor=p.actor)
+            except DecisionFinal as exc:
+                s.commit()  # the platform's statement is kept as information
+                raise HTTPException(409, str(exc)) from None
             s.commit()
             return {"id": alert.id, "status": alert.status, "answered_at": alert.answered_at.isoformat()}
 

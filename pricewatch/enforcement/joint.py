@@ -1,7 +1,10 @@
 """Joint enforcement ("一处清退、处处关店"): a confirmed violation flags the same seller on every other platform.
 
 The same seller means the same business licence / registration number, or a link a regulator recorded
-(``seller_link``). Each other seller account gets one ``seller.flagged`` event (to its platform's endpoints) with
+(``seller_link``). Only trusted links count: licences are stored only from trusted sources (a platform's claim
+through the API is audited, never stored; see ``pricewatch.ingest.writer.upsert_sellers``), and each
+``seller.flagged`` event says which link it acted on (``link``: the licence and who set it on each account, or the
+regulator's recorded link). Each other seller account gets one ``seller.flagged`` event (to its platform's endpoints) with
 the evidence of the confirmed violation; the audit log remembers it so a seller is not flagged twice for one
 violation.
 """
@@ -31,6 +34,24 @@ def linked_sellers(session: Session, seller: Seller) -> list[Seller]:
     return [s for s in found.values() if s.platform_id != seller.platform_id]
 
 
+def license_set_by(session: Session, seller: Seller) -> str:
+    """Who set the seller's stored licence, from the audit log (sources recorded since licences are audited)."""
+    entry = session.scalar(select(AuditLog).where(AuditLog.target == f"seller:{seller.id}",
+                                                  AuditLog.action.in_(("seller.license_set", "seller.license_changed")))
+                           .order_by(AuditLog.id.desc()).limit(1))
+    return entry.actor if entry is not None else "unaudited (stored before licence changes were audited)"
+
+
+def _link(session: Session, seller: Seller, other: Seller) -> dict:
+    if seller.license and other.license == seller.license:
+        return {"license": seller.license, "origin_set_by": license_set_by(session, seller),
+                "seller_set_by": license_set_by(session, other)}
+    link = session.scalar(select(SellerLink).where(or_(
+        (SellerLink.seller_id == seller.id) & (SellerLink.other_seller_id == other.id),
+        (SellerLink.seller_id == other.id) & (SellerLink.other_seller_id == seller.id))).limit(1))
+    return {"recorded_by": link.recorded_by if link else None, "reason": link.reason if link else None}
+
+
 def flag_seller_elsewhere(session: Session, alert: Alert, *, reason: str, actor: str) -> int:
     """Send ``seller.flagged`` to the other platforms where the alert's seller trades; returns accounts flagged."""
     listing = session.get(Listing, alert.listing_id)
@@ -51,6 +72,7 @@ def flag_seller_elsewhere(session: Session, alert: Alert, *, reason: str, actor:
                        "license": other.license},
             "reason": reason,
             "matched_by": "license" if seller.license and other.license == seller.license else "regulator_link",
+            "link": _link(session, seller, other),
             "origin": {
                 "platform": origin.name, "listing_id": listing.listing_key, "seller_id": seller.seller_key,
                 "violation_id": alert.id, "rule": alert.rule, "increase_pct": alert.increase_pct,

@@ -169,7 +169,7 @@ class Ingestor:
         if prepared.sellers is not None:
             sellers = prepared.sellers
             sellers["platform_id"] = sellers["platform"].map(pids).astype("int64")
-            writer.upsert_sellers(conn, sellers, self.cache)
+            writer.upsert_sellers(conn, sellers, self.cache, source=self.source)
         seller_keys = zip(listings["platform_id"].tolist(), listings["seller_id"].tolist())
         seller_ref = [self.cache.sellers.get(k) if k[1] is not None else None for k in seller_keys]
 

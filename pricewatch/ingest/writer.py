@@ -25,6 +25,7 @@ from sqlalchemy import Connection, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pricewatch.store.models import (
+    AuditLog,
     FeedFile,
     Listing,
     Platform,
@@ -86,8 +87,20 @@ def platform_ids(conn: Connection, names: list[str], cache: ListingCache) -> dic
     return cache.platforms
 
 
-def upsert_sellers(conn: Connection, rows: pd.DataFrame, cache: ListingCache) -> None:
-    """``rows``: platform_id, seller_id (key), seller_name, seller_license, first, last — one row per seller."""
+def trusted_license_source(source: str) -> bool:
+    """Whether a licence from ``source`` may be stored: feeds an operator ingests (files, crawls) are the
+    platforms' verified data; pushes through the API (``api:<platform>``) are a platform's claims, audited only."""
+    return not source.startswith("api:")
+
+
+def upsert_sellers(conn: Connection, rows: pd.DataFrame, cache: ListingCache, source: str = "feed") -> None:
+    """``rows``: platform_id, seller_id (key), seller_name, seller_license, first, last — one row per seller.
+
+    A seller's licence links it across platforms (joint enforcement), so it is set only by a trusted source
+    (:func:`trusted_license_source`) and every change is written to the audit log: ``seller.license_set``,
+    ``seller.license_changed`` (old and new value), or ``seller.license_claimed`` for an untrusted source's
+    value, which is not stored.
+    """
     if rows.empty:
         return
     keys = list(zip(rows["platform_id"].tolist(), rows["seller_id"].tolist()))
@@ -96,6 +109,9 @@ def upsert_sellers(conn: Connection, rows: pd.DataFrame, cache: ListingCache) ->
     if not todo:
         return
     sub = rows.iloc[todo]
+    trusted = trusted_license_source(source)
+    incoming = dict(zip([keys[i] for i in todo], nullable(sub["seller_license"])))
+    stored = _stored_licenses(conn, [k for k, lic in incoming.items() if lic is not None])
     insert = _dialect_insert(conn)
     stmt = insert(Seller)
     stmt = stmt.on_conflict_do_update(
@@ -107,15 +123,43 @@ def upsert_sellers(conn: Connection, rows: pd.DataFrame, cache: ListingCache) ->
         },
     ).returning(Seller.id, Seller.platform_id, Seller.seller_key)
     params = [
-        {"platform_id": p, "seller_key": k, "name": n, "license": lic, "first_seen_at": f, "last_seen_at": la}
+        {"platform_id": p, "seller_key": k, "name": n, "license": lic if trusted else None,
+         "first_seen_at": f, "last_seen_at": la}
         for p, k, n, lic, f, la in zip(sub["platform_id"].tolist(), sub["seller_id"].tolist(),
                                        nullable(sub["seller_name"]), nullable(sub["seller_license"]),
                                        sub["first"].dt.to_pydatetime(), sub["last"].dt.to_pydatetime())
     ]
     for sid, pid, key in conn.execute(stmt, params):
         cache.sellers[(pid, key)] = sid
+    audits = []
+    for key, lic in incoming.items():
+        before = stored.get(key)
+        if lic is None or lic == before:
+            continue
+        action = ("seller.license_claimed" if not trusted else
+                  "seller.license_set" if before is None else "seller.license_changed")
+        audits.append({"at": utcnow(), "actor": source[:128], "action": action,
+                       "target": f"seller:{cache.sellers.get(key)}",
+                       "detail": {"seller_id": key[1], "from": before, "to": lic, "source": source,
+                                  "stored": trusted}})
+    if audits:
+        conn.execute(insert(AuditLog), audits)
     for i in todo:
         cache.seller_attrs[keys[i]] = attrs[i]
+
+
+def _stored_licenses(conn: Connection, keys: list[tuple[int, str]]) -> dict[tuple[int, str], str | None]:
+    """The stored licence of each (platform_id, seller_key) that exists."""
+    found: dict[tuple[int, str], str | None] = {}
+    by_platform: dict[int, list[str]] = {}
+    for p, k in keys:
+        by_platform.setdefault(p, []).append(k)
+    for p, ks in by_platform.items():
+        for start in range(0, len(ks), 5000):
+            for key, lic in conn.execute(select(Seller.seller_key, Seller.license)
+                                         .where(Seller.platform_id == p, Seller.seller_key.in_(ks[start:start + 5000]))):
+                found[(p, key)] = lic
+    return found
 
 
 def upsert_listings(conn: Connection, rows: pd.DataFrame, cache: ListingCache) -> None:
@@ -354,6 +398,7 @@ __all__ = [
     "stage_observation_columns",
     "stage_observations",
     "storable",
+    "trusted_license_source",
     "upsert_listings",
     "upsert_sellers",
 ]

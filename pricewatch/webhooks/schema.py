@@ -60,6 +60,10 @@ SELLER_FLAGGED = {
                                   "license": _STR}},
         "reason": {"type": "string"},
         "matched_by": {"enum": ["license", "regulator_link"]},
+        "link": {"type": "object", "description": "the trusted link acted on: the licence and who set it on each "
+                                                  "account, or the regulator's recorded link",
+                 "properties": {"license": _STR, "origin_set_by": _STR, "seller_set_by": _STR,
+                                "recorded_by": _STR, "reason": _STR}},
         "origin": {"type": "object", "required": ["platform", "listing_id", "violation_id", "rule", "evidence"],
                    "properties": {"platform": {"type": "string"}, "listing_id": {"type": "string"},
                                   "seller_id": _STR, "violation_id": {"type": "integer"}, "rule": {"type": "string"},
