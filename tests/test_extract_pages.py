@@ -13,6 +13,7 @@ PAGES = Path(__file__).parent / "data" / "pages"
 
 EXPECTED = {
     # file: price, currency, availability, list price, seller, quantity, unit, category
+    # (struck prices beside a structured price are list prices too: Shopify's regular, Walmart's strike, <del>)
     "amazon_us_kn95.html": (19.99, "USD", "in_stock", 24.99, "Powecom Direct", 20, "piece", "mask.respirator"),
     "amazon_unavailable.html": (None, None, "out_of_stock", None, None, 946.352946, "ml", "hand_sanitizer"),
     "ebay_sanitizer.html": (12.50, "USD", None, None, "sanitizer_depot", 473.176473, "ml", "hand_sanitizer"),
@@ -21,11 +22,11 @@ EXPECTED = {
     "jd_surgical_masks.html": (29.90, "CNY", "in_stock", None, "振德京东自营旗舰店", 50, "piece", "mask.surgical"),
     "jd_removed.html": (None, None, "out_of_stock", None, None, 50, "piece", "mask.respirator"),
     "taobao_range.html": (12.90, "CNY", None, None, "康康医疗器械店", 1000, "ml", None),
-    "shopify_sanitizer.html": (24.00, "USD", "in_stock", None, None, 3785.411784, "ml", "hand_sanitizer"),
+    "shopify_sanitizer.html": (24.00, "USD", "in_stock", 32.0, None, 3785.411784, "ml", "hand_sanitizer"),
     "rakuten_jp_masks.html": (1280, "JPY", None, None, None, 50, "piece", "mask.surgical"),
-    "walmart_og_wipes.html": (12.47, "USD", None, None, "Walmart.com", 225, "piece", "disinfectant.wipes"),
+    "walmart_og_wipes.html": (12.47, "USD", None, 15.99, "Walmart.com", 225, "piece", "disinfectant.wipes"),
     "pdd_coupon.html": (29.9, "CNY", None, 59.9, "洁康日用专营店", 5000, "ml", "disinfectant.chlorine"),
-    "woocommerce_graph.html": (8.49, "GBP", "in_stock", None, "SafeHands UK", 100, "piece", "gloves"),
+    "woocommerce_graph.html": (8.49, "GBP", "in_stock", 9.99, "SafeHands UK", 100, "piece", "gloves"),
     # microdata only, £, a per-unit price and recommendations beside the real one
     "boots_uk_gel.html": (3.50, "GBP", "in_stock", None, None, 250, "ml", "hand_sanitizer"),
     # French spaced thousands with a decimal comma, the price split by <sup>, a struck reference price

@@ -1,32 +1,38 @@
 """Product page → product fields: url, title, price, currency, availability, sku, seller, category, quantity,
-quantity_unit (plus list_price, price_low/price_high for ranges, and ``price_source`` saying where the price came
-from). Used by ``pricewatch extract``; the spiders will use the same function.
+quantity_unit (plus list_price, price_low/price_high for ranges, shipping, ``price_source`` and ``sources`` —
+where each field came from). Used by ``pricewatch extract`` and by the spiders.
 
-Order of evidence, strongest first:
+The page is parsed once (one lxml tree shared by the structured-data pass and the selectors). Evidence:
 
-1. structured data (extruct): JSON-LD / microdata / RDFa ``Product`` with ``offers`` (``Offer`` or
-   ``AggregateOffer``), OpenGraph ``product:price:amount`` / ``og:price:amount``;
-2. well-known price markup: ``itemprop="price"``, shop-specific selectors (Amazon ``.a-price .a-offscreen``, eBay
-   ``.x-price-primary``, JD ``.p-price``, Taobao/Tmall ``.tm-price``, IKEA ``.pip-price``…), generic price
-   classes and ids, ``meta[property=product:price:amount]``;
-3. a scored heuristic over visible price-like text: candidates near the title and the buy button, in elements whose
-   class or id says "price", are preferred; struck-through (``del``, ``s``, "was"/"原价") and related-product
-   areas are penalised.
+1. structured data (:mod:`pricewatch.extract.structured`): JSON-LD / microdata ``Product`` offers, OpenGraph
+   ``product:price:amount``; RDFa only when asked (``syntaxes``);
+2. visible price markup (:mod:`pricewatch.extract.markup`): every candidate element, most trusted selector first,
+   passing over struck prices, mini-baskets, shipping fees, per-unit helpers and zeros;
+3. prices written in ``og:description`` / meta description ("直購價：$294");
+4. a scored heuristic over visible price-like text near the title and the buy button.
 
-An out-of-stock page reports its availability and no guessed price. The currency is resolved to ISO 4217 with the
-shop's country (from the URL's domain or ``<html lang>``).
+Structured data and the page are cross-checked: when they disagree, the price the page shows as current wins if a
+shop selector names it as the current price, or if another structured offer / OpenGraph says the same amount (an
+auction's starting price in JSON-LD while the page and og:price show the current bid; a hidden full-price Offer
+first; microdata holding the pre-discount price beside the visible sale price). An out-of-stock page reports its
+availability and no guessed price. The currency: the page's declared currency, then the symbol beside the amount,
+then the shop's country (from the URL's domain, else ``<html lang>``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
-from parsel import Selector
+import lxml.html
 
-from pricewatch.extract.price import UNAVAILABLE, parse_price
+from pricewatch.extract import markup
+from pricewatch.extract.price import CURRENT, ParsedPrice, _priced_number, normalise_text, parse_price
+from pricewatch.extract.stock import page_sku, visible_availability
+from pricewatch.extract.structured import DEFAULT_SYNTAXES, structured
 from pricewatch.normalize import normalize_title
 
 TLD_COUNTRY = {"cn": "CN", "jp": "JP", "uk": "GB", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL",
@@ -36,23 +42,6 @@ TLD_COUNTRY = {"cn": "CN", "jp": "JP", "uk": "GB", "de": "DE", "fr": "FR", "es":
 LANG_COUNTRY = {"zh": "CN", "zh-cn": "CN", "zh-tw": "TW", "zh-hk": "HK", "ja": "JP", "ko": "KR", "de": "DE",
                 "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "en-gb": "GB", "en-us": "US", "en-ca": "CA",
                 "en-au": "AU", "en-in": "IN", "sv": "SE", "pl": "PL", "pt-br": "BR", "tr": "TR", "ru": "RU"}
-PRICE_SELECTORS = [
-    # the price a buyer pays: promotion / deal prices before list prices
-    ".priceToPay .a-offscreen", "#apex_desktop .a-price:not(.a-text-price) .a-offscreen",
-    "#tp_price_block_total_price_ww .a-offscreen", ".tm-promo-price .tm-price", "#J_PromoPriceNum",
-    "[data-test=product-price]", ".priceView-customer-price span",
-    "#corePrice_feature_div .a-offscreen", "#corePriceDisplay_desktop_feature_div .a-offscreen",
-    "#priceblock_dealprice", "#priceblock_ourprice", "#price_inside_buybox", ".a-price:not(.a-text-price) .a-offscreen",
-    ".x-price-primary", "#prcIsum", ".x-bin-price", ".p-price .price", ".p-price", ".J-p-price",
-    ".tm-price", ".tb-rmb-num", "#J_StrPrice", ".pip-price__integer", ".pip-temp-price__integer",
-    "[data-testid=price]", "[data-testid=product-price]", "[data-qa=price]", ".product-price__current",
-    ".price-current", ".current-price", ".sale-price", ".special-price .price", ".price--sale", ".price-now",
-    ".product-price", ".price", "#price", "[class*=Price]", "[class*=price]",
-]
-STRUCK = "del, s, strike, .a-text-price, [class*=was], [class*=old], [class*=list-price], [class*=original], " \
-         "[class*=strike], [class*=rrp], [class*=compare]"
-SKIP_AREAS = re.compile(r"related|recommend|similar|carousel|sponsored|also-bought|upsell|cross-sell|猜你喜欢|推荐",
-                        re.I)
 PRICE_TEXT = re.compile(r"(?:[$€£¥₹₩₽₺]|US\$|CA\$|HK\$|A\$|RMB|CNY|USD|EUR|GBP|JPY|CHF|元|円|kr|zł)\s*\d|"
                         r"\d[\d.,\s]*\s*(?:€|元|円|kr|zł|Kč|руб|₽|CHF|EUR|USD|RMB)")
 SELLER_TEXT = re.compile(r"(?:sold and shipped by|sold by|ships from and sold by|verkauf durch|vendu par|vendido por|店铺|卖家|販売元)"
@@ -76,300 +65,271 @@ class Product:
     price_high: float | None = None
     price_source: str | None = None
     shipping: float | None = None
+    sources: dict = field(default_factory=dict)  # field → where it came from (json-ld, css:.price, country…)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+GENERIC_TLDS = {"io", "ai", "me", "tv", "fm", "cc", "ws", "co", "eu", "app", "shop", "store", "online", "site"}
+
+
 def country_of(url: str | None, html_lang: str | None) -> str | None:
-    if url:
-        host = (urlsplit(url).hostname or "").lower()
-        tld = host.rsplit(".", 1)[-1] if "." in host else ""
-        if tld in TLD_COUNTRY:
-            return TLD_COUNTRY[tld]
-        if tld in ("com", "net", "org") and host:
-            if any(p in host for p in ("jd.", "taobao", "tmall", "pinduoduo", "suning")):
-                return "CN"
-            if "rakuten.co" in host:
-                return "JP"
+    """The shop's country (ISO 3166 alpha-2): the URL's country-code domain, else the page language's region
+    (``zh-TW`` → TW; a bare ``es`` → ES through CLDR's likely subtags), else US for a bare ``.com``."""
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    if len(tld) == 2 and tld.isalpha() and tld not in GENERIC_TLDS:
+        return TLD_COUNTRY.get(tld, tld.upper())
+    if host and any(p in host for p in ("jd.", "taobao", "tmall", "pinduoduo", "suning")):
+        return "CN"
+    if "rakuten.co" in host:
+        return "JP"
     if html_lang:
-        lang = html_lang.lower()
-        return LANG_COUNTRY.get(lang) or LANG_COUNTRY.get(lang.split("-")[0])
-    return "US" if url and urlsplit(url).hostname and urlsplit(url).hostname.endswith(".com") else None
+        lang = html_lang.strip().replace("_", "-").lower()
+        parts = lang.split("-")
+        if lang in LANG_COUNTRY:
+            return LANG_COUNTRY[lang]
+        region = next((x for x in parts[1:] if len(x) == 2 and x.isalpha()), None)
+        if region:
+            return region.upper()
+        from babel.core import get_global
+
+        likely = get_global("likely_subtags").get(parts[0])
+        if likely and "_" in likely:
+            tail = likely.rsplit("_", 1)[-1]
+            return tail if len(tail) == 2 else None
+    return "US" if host.endswith(".com") else None
 
 
-def _availability(value) -> str | None:  # noqa: ANN001
-    text = str(value or "").lower()
-    if not text:
-        return None
-    if "outofstock" in text or "soldout" in text or "discontinued" in text:
-        return "out_of_stock"
-    if "preorder" in text or "presale" in text or "backorder" in text:
-        return "preorder"
-    if "instock" in text or "limitedavailability" in text or "onlineonly" in text or "instoreonly" in text:
-        return "in_stock"
-    return None
+def _texts(tree) -> list:  # noqa: ANN001
+    return tree.xpath("descendant::text()[not(parent::script) and not(parent::style) and normalize-space()]")
 
 
-def _walk(node):  # noqa: ANN001, ANN202
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
-def _types(node: dict) -> set[str]:
-    t = node.get("@type") or node.get("type") or []
-    t = t if isinstance(t, list) else [t]
-    return {str(x).rsplit("/", 1)[-1] for x in t}
-
-
-def _first(value):  # noqa: ANN001, ANN202
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
-def _product_fields(node: dict, syntax: str) -> dict:
-    """Fields of one schema.org Product node (its first priced offer)."""
-    found: dict = {"title": _first(node.get("name")),
-                   "sku": _first(node.get("sku") or node.get("mpn") or node.get("productID"))}
-    offers = node.get("offers") or []
-    offers = offers if isinstance(offers, list) else [offers]
-    for offer in offers:
-        if not isinstance(offer, dict):
-            continue
-        price = offer.get("price") or offer.get("lowPrice")
-        spec = offer.get("priceSpecification")
-        spec = spec[0] if isinstance(spec, list) and spec else spec
-        if price in (None, "") and isinstance(spec, dict):
-            price = spec.get("price")
-        if price not in (None, "") and "price" not in found:
-            found["price"] = str(_first(price))
-            found["currency"] = _first(offer.get("priceCurrency")) or (
-                spec.get("priceCurrency") if isinstance(spec, dict) else None)
-            if offer.get("highPrice") and offer.get("lowPrice"):
-                found["low"], found["high"] = offer.get("lowPrice"), offer.get("highPrice")
-            found["source"] = syntax
-        availability = _availability(_first(offer.get("availability")))
-        if availability and "availability" not in found:
-            found["availability"] = availability
-        details = offer.get("shippingDetails")
-        details = details[0] if isinstance(details, list) and details else details
-        rate = details.get("shippingRate") if isinstance(details, dict) else None
-        if isinstance(rate, dict) and rate.get("value") not in (None, "") and "shipping" not in found:
-            found["shipping"] = str(rate.get("value"))
-        seller = offer.get("seller")
-        if isinstance(seller, dict) and seller.get("name") and "seller" not in found:
-            found["seller"] = _first(seller.get("name"))
-    return {k: v for k, v in found.items() if v not in (None, "")}
-
-
-def _tokens(text: str | None) -> set[str]:
-    return set(re.findall(r"\w+", (text or "").lower()))
-
-
-def _best_product(candidates: list[dict], title_hint: str | None) -> dict:
-    """The page's own product among several (related products are Products too): priced, and named like the page's
-    heading; the first one wins ties."""
-    hint = _tokens(title_hint)
-
-    def score(item: tuple[int, dict]) -> tuple[float, int]:
-        i, c = item
-        overlap = len(hint & _tokens(c.get("title"))) / max(1, len(hint)) if hint else 0.0
-        return (2.0 * ("price" in c) + overlap, -i)
-
-    return max(enumerate(candidates), key=score)[1]
-
-
-def structured(html: str, url: str | None, title_hint: str | None = None) -> dict:
-    """Product fields from JSON-LD / microdata / RDFa / OpenGraph (extruct): the page's own product."""
-    import extruct
-
-    try:
-        data = extruct.extract(html, base_url=url or "", syntaxes=["json-ld", "microdata", "opengraph", "rdfa"],
-                               uniform=True, errors="ignore")
-    except Exception:  # noqa: BLE001 - malformed pages fall through to the markup and the heuristic
-        data = {}
-    candidates = []
-    for syntax in ("json-ld", "microdata", "rdfa"):
-        for node in _walk(data.get(syntax, [])):
-            if "Product" in _types(node) or "ProductGroup" in _types(node):
-                candidates.append(_product_fields(node, syntax))
-    found: dict = _best_product(candidates, title_hint) if candidates else {}
-    for node in data.get("opengraph", []):
-        props = node if isinstance(node, dict) else {}
-        amount = props.get("product:price:amount") or props.get("og:price:amount")
-        if amount and "price" not in found:
-            found["price"] = str(_first(amount))
-            found["currency"] = _first(props.get("product:price:currency") or props.get("og:price:currency"))
-            found["source"] = "opengraph"
-        found.setdefault("og_title", _first(props.get("og:title")))
-        availability = _availability(_first(props.get("product:availability") or props.get("og:availability")))
-        if availability:
-            found.setdefault("availability", availability)
-    return found
-
-
-def _visible_text(node) -> str:  # noqa: ANN001
-    return " ".join(t.strip() for t in node.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-                    if t.strip())
-
-
-def markup_price(sel: Selector, country: str | None) -> tuple[str | None, str | None, float | None]:
-    """(price text, source, list price) from well-known price markup."""
-    for node in sel.css("[itemprop=price]"):
-        content = node.attrib.get("content") or _visible_text(node)
-        if content and re.search(r"\d", content):
-            currency = sel.css("[itemprop=priceCurrency]::attr(content)").get() or ""
-            return f"{content} {currency}".strip(), "itemprop", None
-    for query in ("meta[property='product:price:amount']::attr(content)", "meta[property='og:price:amount']::attr(content)",
-                  "meta[itemprop=price]::attr(content)", "meta[name='twitter:data1']::attr(content)"):
-        value = sel.css(query).get()
-        if value and re.search(r"\d", value):
-            return value, "meta", None
-    for query in PRICE_SELECTORS:
-        for node in sel.css(query):
-            if node.xpath("ancestor-or-self::*[self::del or self::s or self::strike]"):
-                continue
-            classes = " ".join(node.xpath("ancestor-or-self::*/@class").getall() + node.xpath("ancestor-or-self::*/@id").getall())
-            if SKIP_AREAS.search(classes) or re.search(r"was|old|list-price|original|strike|rrp|compare", node.attrib.get("class", ""), re.I):
-                continue
-            text = _visible_text(node) or node.attrib.get("content") or node.attrib.get("data-price") or ""
-            if re.search(r"\d", text):
-                if query.startswith(".pip-price__integer") or query.startswith(".pip-temp-price__integer"):
-                    parent = node.xpath("..")
-                    text = _visible_text(parent[0]) if parent else text
-                struck = sel.css(STRUCK)
-                list_text = _visible_text(struck[0]) if struck else None
-                list_price = parse_price(list_text, country).amount if list_text else None
-                return text, f"css:{query}", list_price
-    return None, None, None
-
-
-def heuristic_price(sel: Selector, title: str | None, country: str | None) -> tuple[str | None, float]:
+def heuristic_price(tree, title: str | None) -> tuple[str | None, float]:  # noqa: ANN001
     """The best visible price-like text and its score (higher is better)."""
-    body = sel.css("body") or [sel]
-    nodes = body[0].xpath(".//*[not(self::script) and not(self::style) and text()[normalize-space()]]")
-    best, best_score = None, 0.0
-    title_pos = None
-    buy_pos = None
-    for i, node in enumerate(nodes):
-        own = " ".join(node.xpath("text()").getall()).strip()
-        if title and title_pos is None and own and own[:30] in title:
+    texts = _texts(tree)
+    title_pos = buy_pos = None
+    for i, text in enumerate(texts):
+        own = text.strip()
+        if title and title_pos is None and own[:30] in title:
             title_pos = i
         if buy_pos is None and re.search(r"add to cart|add to basket|buy now|in den warenkorb|ajouter au panier|"
                                          r"加入购物车|立即购买|カートに入れる", own, re.I):
             buy_pos = i
-    for i, node in enumerate(nodes):
-        own = " ".join(node.xpath("text()").getall()).strip()
-        if not own or not PRICE_TEXT.search(own) or len(own) > 80:
+    best, best_score = None, 0.0
+    for i, text in enumerate(texts):
+        own = text.strip()
+        if len(own) > 80 or not PRICE_TEXT.search(own):
             continue
-        context = " ".join(node.xpath("ancestor-or-self::*/@class").getall() + node.xpath("ancestor-or-self::*/@id").getall())
+        node = text.getparent()
+        context = markup._context(node)
         score = 1.0
         if re.search(r"price|preis|prix|precio|价|価格", context, re.I):
             score += 2.0
-        if node.xpath("ancestor-or-self::*[self::del or self::s or self::strike]") or re.search(
-                r"was|old|list|original|strike|rrp|compare|原价|划线", context + " " + own, re.I):
+        if markup.struck(node) or re.search(r"\bwas\b|原价|原價|划线", own, re.I):
             score -= 3.0
-        if SKIP_AREAS.search(context):
+        if markup.away(node):
             score -= 2.5
         if title_pos is not None:
             score += 2.0 / (1 + abs(i - title_pos) / 5)
         if buy_pos is not None:
             score += 1.5 / (1 + abs(i - buy_pos) / 5)
-        if re.search(r"shipping|delivery|versand|livraison|运费|配送|/\s*(month|mo)\b|per month|monatlich", own, re.I):
+        if markup.SHIPPING_TEXT.search(own) or markup.PER_UNIT.search(own) or re.search(
+                r"/\s*(month|mo)\b|per month|monatlich", own, re.I):
             score -= 2.0
         if score > best_score:
             best, best_score = own, score
     return best, best_score
 
 
-SELLER_SELECTORS = [".J-hove-wrap .name a::attr(title)", ".shopName ::text", ".tb-shop-name a::text",
-                    ".x-sellercard-atf__info__about-seller ::text", "#sellerProfileTriggerId::text",
-                    ".seller-name ::text", "[data-testid=seller-name] ::text"]
+_SELLER_NODES = ("descendant::text()[not(parent::script) and not(parent::style)][contains(., 'old by') or contains(., 'old By') or contains(., 'hipped by') or contains(., 'erkauf') or "
+                 "contains(., 'endu par') or contains(., 'endido por') or contains(., '店铺') or contains(., '卖家') or "
+                 "contains(., '販売元')]")
 
 
-def page_seller(sel: Selector) -> str | None:
-    """The seller's display name from shop markup or a "Sold by …" / "店铺：…" text (one text node, not the page)."""
-    for query in SELLER_SELECTORS:
-        value = " ".join(t.strip() for t in sel.css(query).getall() if t.strip())
+def page_seller(tree, index: markup.PageIndex) -> str | None:  # noqa: ANN001
+    """The seller's display name from shop markup (JD's shop card, Taobao's shop name, eBay's seller card, Amazon's
+    seller link, ``.seller-name``) or a "Sold by …" / "店铺：…" text (one text node, not the page)."""
+    for el in index.seller:
+        if "J-hove-wrap" in (el.get("class") or ""):
+            value = " ".join(el.xpath(".//*[contains(@class,'name')]//a/@title")).strip()
+        elif "tb-shop-name" in (el.get("class") or ""):
+            value = " ".join(markup.visible_text(a) for a in el.xpath(".//a")).strip()
+        else:
+            value = markup.visible_text(el)
         if value:
             return value[:120]
-    for text in sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall():
+    for text in tree.xpath(_SELLER_NODES):
+        if text.getparent() is not None and text.getparent().tag in ("script", "style"):
+            continue
         m = SELLER_TEXT.search(text)
         if m:
             return m.group(1).strip().rstrip(".。").strip() or None
     return None
 
 
-def extract_product(html: str, url: str | None = None) -> Product:
-    """Read one product page (see module docstring)."""
-    sel = Selector(text=html)
-    lang = sel.xpath("/html/@lang").get()
-    url = url or sel.css("link[rel=canonical]::attr(href)").get() or sel.css("meta[property='og:url']::attr(content)").get()
+def _parse_html(html: str):  # noqa: ANN202
+    try:
+        return lxml.html.fromstring(html)
+    except ValueError:  # a str with an XML encoding declaration
+        return lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except lxml.etree.ParserError:  # empty document
+        return lxml.html.fromstring("<html><body></body></html>")
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) < 0.005
+
+
+def _first_text(tree, query: str) -> str | None:  # noqa: ANN001
+    found = tree.xpath(query)
+    return (found[0] if isinstance(found[0], str) else found[0].text_content()).strip() or None if found else None
+
+
+def _beside(el) -> str:  # noqa: ANN001
+    """The text of the price element's parent around it (``<span>294</span><span>元</span>``), kept short."""
+    parent = el.getparent()
+    return markup.visible_text(parent)[:60] if parent is not None else ""
+
+
+def _visible_price(index: markup.PageIndex, country: str | None, declared: str | None):  # noqa: ANN202
+    """(parsed, selector) of the first candidate element holding a real price; (None, None) when none does."""
+    for _, query, el in markup.candidates(index):
+        text = markup.price_text(el, query)
+        if not markup.usable(el, text):
+            continue
+        parsed = parse_price(text, country, declared, context=_beside(el))
+        if parsed.amount is not None:
+            return parsed, query
+    return None, None
+
+
+def _text_price(text: str | None, country: str | None, declared: str | None) -> ParsedPrice | None:
+    """A price written in a description ("直購價：$294", "Now only 19,99 €"): a labelled or currency-marked amount."""
+    if not text:
+        return None
+    text = normalise_text(text)
+    label = CURRENT.search(text)
+    segment = text[label.start():label.start() + 60] if label else text
+    number, code = _priced_number(segment, country)
+    if number is None:
+        return None
+    parsed = parse_price(segment[max(0, number.start() - 8):number.end() + 8], country, declared)
+    return parsed if parsed.amount is not None else None
+
+
+def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES) -> Product:  # noqa: ANN001
+    """Read one product page (see module docstring). ``syntaxes``: structured data to read; add ``"rdfa"`` to
+    read RDFa too (slow: its own parse)."""
+    tree = _parse_html(html)
+    index = markup.PageIndex(tree)
+    lang = tree.get("lang") or _first_text(tree, "/html/@lang")
+    url = url or _first_text(tree, "/html/head/link[@rel='canonical']/@href") or _first_text(
+        tree, "/html/head/meta[@property='og:url']/@content")
     country = country_of(url, lang)
-    heading = (sel.css("meta[property='og:title']::attr(content)").get()
-               or " ".join(sel.css("h1 ::text").getall()).strip() or sel.css("title::text").get())
-    data = structured(html, url, heading)
-    title = data.get("title") or data.get("og_title") or (" ".join(sel.css("h1 ::text").getall()).strip() or None) \
-        or (sel.css("title::text").get() or "").strip() or None
+    h1 = " ".join(" ".join(h.text_content().split()) for h in tree.xpath("descendant::h1[1]")).strip() or None
+    page_title = _first_text(tree, "/html/head/title")
+    heading = _first_text(tree, "/html/head/meta[@property='og:title']/@content") or h1 or page_title
+    data = structured(tree, url, heading, syntaxes, html if "rdfa" in syntaxes else None)
+    og = data["og"]
+    title = data.get("title") or og.get("title") or h1 or page_title
     if isinstance(title, str):
-        title = re.sub(r"\s+", " ", title).strip()
+        title = re.sub(r"\s+", " ", title).strip() or None
+    sources: dict = {}
 
-    page_text = _visible_text(sel.css("body")[0]) if sel.css("body") else ""
     availability = data.get("availability")
+    sources["availability"] = "structured" if availability else None
     if availability is None:
-        buy_area = " ".join(sel.css("#availability ::text, .availability ::text, [class*=stock] ::text, "
-                                    "[class*=Stock] ::text, .store-prompt ::text, #J-stock ::text").getall())
-        if UNAVAILABLE.search(buy_area) or (UNAVAILABLE.search(page_text[:4000]) and not re.search(
-                r"add to cart|加入购物车|in den warenkorb|ajouter au panier", page_text, re.I)):
-            availability = "out_of_stock"
-        elif re.search(r"in stock|auf lager|en stock|op voorraad|disponible|disponibile|有货|现货|在庫あり", page_text, re.I):
-            availability = "in_stock"
-        else:
-            availability = "unknown"
+        availability = visible_availability(tree, index)
+        sources["availability"] = "page" if availability != "unknown" else None
 
-    price = currency = list_price = low = high = None
-    source = None
-    if data.get("price") is not None:
-        parsed = parse_price(str(data["price"]), country, data.get("currency"))
-        price, currency, source = parsed.amount, parsed.currency, data.get("source")
-        if data.get("low") and data.get("high"):
-            low, high = float(data["low"]), float(data["high"])
-    if price is None:
-        text, source, list_price = markup_price(sel, country)
-        if text:
-            parsed = parse_price(text, country, data.get("currency"))
-            price, currency, low, high = parsed.amount, parsed.currency, parsed.low, parsed.high
-            list_price = list_price or parsed.list_price
-    if price is None and availability != "out_of_stock":
-        text, score = heuristic_price(sel, title, country)
+    # every price the structured data states: each offer in order, then OpenGraph
+    stated = [(o["price"], o.get("currency"), o["source"], o) for o in data["offers"] if o.get("price")]
+    if og.get("price"):
+        stated.append((og["price"], og.get("currency"), "opengraph", {}))
+    declared = next((c for _, c, _, _ in stated if c), None)
+    struct: ParsedPrice | None = None
+    struct_source = None
+    amounts = []
+    for text, cur, source, offer in stated:
+        parsed = parse_price(str(text), country, cur or declared)
+        if parsed.amount is None:
+            continue
+        amounts.append(parsed.amount)
+        if struct is None:
+            struct, struct_source = parsed, source
+            if offer.get("low") and offer.get("high"):
+                with contextlib.suppress(TypeError, ValueError):
+                    struct.low, struct.high = float(offer["low"]), float(offer["high"])
+    visible, query = _visible_price(index, country, declared)
+
+    chosen, source = None, None
+    if struct is not None and visible is not None and not _same(struct.amount, visible.amount):
+        struck_amounts = [parse_price(t, country, declared).amount for t in markup.struck_prices(index)[:5]]
+        if any(_same(visible.amount, a) for a in amounts[1:]) or any(_same(struct.amount, a) for a in struck_amounts):
+            # the page agrees with another stated price (og:price's current bid, a later Offer), or the structured
+            # price is the one the page strikes through: the page shows what a buyer pays now
+            chosen, source = visible, f"css:{query} (over {struct_source} {struct.amount:g})"
+        else:
+            chosen, source = struct, struct_source
+    elif struct is not None:
+        chosen, source = struct, struct_source
+    elif visible is not None:
+        chosen, source = visible, f"css:{query}"
+    if chosen is None:
+        for name, text in (("og:description", og.get("description")),
+                           ("meta:description", _first_text(tree, "/html/head/meta[@name='description']/@content"))):
+            parsed = _text_price(text, country, declared)
+            if parsed is not None:
+                chosen, source = parsed, name
+                break
+    if chosen is None and availability != "out_of_stock":
+        text, score = heuristic_price(tree, title)
         if text and score >= 2.0:
-            parsed = parse_price(text, country)
-            price, currency, low, high, source = parsed.amount, parsed.currency, parsed.low, parsed.high, "heuristic"
-            list_price = parsed.list_price
+            parsed = parse_price(text, country, declared)
+            if parsed.amount is not None:
+                chosen, source = parsed, "heuristic"
     if availability == "out_of_stock" and source == "heuristic":
-        price = None  # never a guessed price on a sold-out page
+        chosen = None  # never a guessed price on a sold-out page
+
+    price = currency = low = high = list_price = None
+    if chosen is not None:
+        price, currency, low, high = chosen.amount, chosen.currency, chosen.low, chosen.high
+        sources["currency"] = chosen.currency_source
+        list_price = chosen.list_price
+        sources["list_price"] = "text" if list_price else None
+        if list_price is None:
+            for text in markup.struck_prices(index):
+                candidate = parse_price(text, country, currency).amount
+                if candidate is not None and candidate > price:
+                    list_price = candidate
+                    sources["list_price"] = "struck"
+                    break
+    else:
+        source = None
     if list_price is not None and price is not None and list_price <= price:
         list_price = None
+    sources["price"] = source
 
-    seller = data.get("seller") or page_seller(sel)
+    seller = data.get("seller") or page_seller(tree, index)
+    sku = data.get("sku")
+    sources["sku"] = "structured" if sku else None
+    if not sku:
+        sku = page_sku(tree, index)
+        sources["sku"] = "page" if sku else None
     shipping = None
     if data.get("shipping") is not None:
         shipping = parse_price(str(data["shipping"]), country, currency).amount or 0.0
     else:
-        freight = " ".join(sel.css(".freight ::text, [class*=freight] ::text, [class*=shipping-cost] ::text").getall())
+        freight = " ".join(markup.visible_text(n) for n in index.shipping[:3])
         if freight:
             shipping = parse_price(freight, country, currency).amount
     norm = normalize_title(title) if title else {"category": None, "quantity": None, "quantity_unit": None}
-    return Product(url=url, title=title, price=price, currency=currency, availability=availability,
-                   sku=str(data["sku"]) if data.get("sku") else None, seller=seller, category=norm["category"],
-                   quantity=norm["quantity"], quantity_unit=norm["quantity_unit"], list_price=list_price,
-                   price_low=low, price_high=high, price_source=source, shipping=shipping)
+    return Product(url=url, title=title, price=price, currency=currency, availability=availability, sku=sku,
+                   seller=seller, category=norm["category"], quantity=norm["quantity"],
+                   quantity_unit=norm["quantity_unit"], list_price=list_price, price_low=low, price_high=high,
+                   price_source=source, shipping=shipping, sources={k: v for k, v in sources.items() if v})
 
 
 def extract_json(html: str, url: str | None = None) -> str:

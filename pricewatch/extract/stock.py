@@ -1,0 +1,124 @@
+"""Availability and SKU: schema.org values in every spelling, visible buttons and phrases, SKU labels.
+
+Availability is one of ``in_stock``, ``out_of_stock``, ``preorder``, ``unknown`` (feed v1). Read, strongest first:
+the structured value (``http(s)://schema.org/InStock``, ``InStock``, ``instock``, ``in_stock``, ``in stock``,
+PreOrder, PreSale, BackOrder, SoldOut, OutOfStock, Discontinued, LimitedAvailability…); the page's stock element
+and "add to cart" button (enabled: in stock; disabled or absent with a sold-out phrase: out of stock); stock
+phrases in zh, en, de, fr, es, it, nl, pt, pl, ru, ja, ko, he.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SCHEMA = {
+    "instock": "in_stock", "limitedavailability": "in_stock", "onlineonly": "in_stock", "instoreonly": "in_stock",
+    "instoreonlyavailability": "in_stock", "available": "in_stock", "yes": "in_stock", "true": "in_stock",
+    "outofstock": "out_of_stock", "soldout": "out_of_stock", "discontinued": "out_of_stock",
+    "outofstockonline": "out_of_stock", "unavailable": "out_of_stock", "no": "out_of_stock", "false": "out_of_stock",
+    "preorder": "preorder", "presale": "preorder", "backorder": "preorder", "availablefororder": "preorder",
+}
+
+
+def availability_of(value) -> str | None:  # noqa: ANN001
+    """A structured availability value in any spelling → feed v1 availability; None when it says nothing."""
+    text = str(value or "").strip().lower()
+    if not text:
+        return None
+    key = re.sub(r"[^a-z]", "", text.rsplit("/", 1)[-1])
+    return _SCHEMA.get(key)
+
+
+IN_STOCK = re.compile(
+    r"\bin stock\b|\bavailable now\b|auf lager|sofort lieferbar|lieferbar|en stock|disponible|disponibile|"
+    r"op voorraad|em estoque|dostępn|в наличии|есть в наличии|在庫あり|有货|现货|有現貨|現貨|库存充足|재고 있음|"
+    r"במלאי", re.I)
+OUT_OF_STOCK = re.compile(
+    r"out of stock|sold out|currently unavailable|temporarily unavailable|no longer available|not available|"
+    r"ausverkauft|nicht (?:auf lager|verfügbar|lieferbar)|épuisé|rupture de stock|indisponible|agotado|"
+    r"sin stock|no disponible|esaurito|non disponibile|uitverkocht|niet op voorraad|esgotado|indisponível|"
+    r"niedostępn|wyprzedan|нет в наличии|распродан|在庫切れ|売り切れ|品切れ|无货|缺货|已售罄|售罄|已下架|暂时无货|"
+    r"已抢光|該商品已售完|已售完|補貨中|품절|אזל מהמלאי|לא במלאי", re.I)
+PREORDER = re.compile(r"pre-?order|vorbestell|précommande|reserva|preventa|prenota|予約|预售|預購|предзаказ", re.I)
+ADD_TO_CART = re.compile(
+    r"add to (?:cart|basket|bag)|buy now|buy it now|in den warenkorb|jetzt kaufen|ajouter au panier|"
+    r"añadir al carrito|agregar al carr|aggiungi al carrello|in winkelwagen|adicionar ao carrinho|do koszyka|"
+    r"в корзину|купить|カートに入れる|今すぐ購入|加入购物车|立即购买|加入購物車|立即購買|장바구니|הוסף לסל", re.I)
+
+# the SKU as labelled on the page
+SKU_LABEL = re.compile(
+    r"(?:\bSKU|Art(?:ikel)?\.?\s*-?\s*Nr\.?|Artikelnummer|Item (?:model )?(?:number|no\.?)|Model(?: number| No\.?)?|"
+    r"Product code|Product ID|Part number|MPN|Réf(?:érence)?\.?|Ref\.|Referencia|Codice|Código|Kod produktu|"
+    r"Артикул|商品编号|商品編號|商品番号|型号|型號|品番|货号|貨號|商品コード|מק\"ט)\s*[:：#]?\s*"
+    r"([A-Za-z0-9][A-Za-z0-9._/-]{2,40})", re.I)
+
+
+def _cart_buttons(tree, index) -> list:  # noqa: ANN001
+    """Buttons and inputs that add the product to the cart (not the recommendations' "+")."""
+    found = []
+    for node in index.buttons + tree.xpath("descendant::input[@type='submit' or @type='button'] | descendant::a["
+                                           "contains(@class,'cart') or contains(@class,'buy') or contains(@id,'cart')]"):
+        text = (node.text_content() if node.tag != "input" else node.get("value", "")) or ""
+        label = f"{text} {node.get('class', '')} {node.get('id', '')} {node.get('name', '')} {node.get('aria-label', '')}"
+        if ADD_TO_CART.search(label) or re.search(r"add-?to-?cart|addtocart|add-to-basket|buy-?now|btn-buy|J_LinkBuy",
+                                                   label, re.I):
+            found.append(node)
+    return found
+
+
+def visible_availability(tree, index) -> str:  # noqa: ANN001
+    """Availability from the page as a buyer sees it (stock element, cart button, phrases); ``unknown`` if silent.
+    ``index``: the page's :class:`pricewatch.extract.markup.PageIndex`."""
+    stock_text = " ".join(n.text_content() for n in index.stock[:20]
+                          if not re.search(r"related|recommend|carousel|card", n.get("class") or "", re.I))[:2000]
+    buttons = _cart_buttons(tree, index)
+    enabled = [b for b in buttons if b.get("disabled") is None and "disabled" not in (b.get("class") or "").split()
+               and b.get("aria-disabled") != "true"]
+    if OUT_OF_STOCK.search(stock_text):
+        return "out_of_stock"
+    if PREORDER.search(stock_text):
+        return "preorder"
+    if IN_STOCK.search(stock_text) and not re.search(r"\bnot\b|\bno\b|nicht|pas|没有", stock_text, re.I):
+        return "in_stock"
+    if buttons and not enabled:
+        return "out_of_stock"
+    if enabled:
+        return "in_stock"
+    head = " ".join(tree.xpath("descendant::text()[not(parent::script) and not(parent::style)]")[:400])
+    if OUT_OF_STOCK.search(head):
+        return "out_of_stock"
+    if IN_STOCK.search(head):
+        return "in_stock"
+    return "unknown"
+
+
+def page_sku(tree, index) -> str | None:  # noqa: ANN001
+    """The SKU from markup: itemprop, meta, data attributes on the product (not on recommendations), labels."""
+    metas = tree.xpath("descendant::head/meta[@property='product:retailer_item_id' or @property='product:sku' or "
+                       "@name='sku']")
+    for nodes in (index.itemprop.get("sku", []), metas, index.itemprop.get("productID", []),
+                  index.itemprop.get("mpn", [])):
+        for node in nodes:
+            value = (node.get("content") or node.text_content() or "").strip()
+            if value:
+                return value[:60]
+    for node in tree.xpath("descendant::*[@data-sku or @data-product-sku or @data-product-id]")[:50]:
+        context = " ".join(node.xpath("ancestor-or-self::*/@class"))
+        if re.search(r"related|recommend|similar|carousel|card|upsell|tile", context, re.I):
+            continue
+        value = node.get("data-sku") or node.get("data-product-sku") or node.get("data-product-id")
+        if value and value.strip():
+            return value.strip()[:60]
+    for text in tree.xpath("descendant::text()[not(parent::script) and not(parent::style)][contains(., 'SKU') or contains(., 'Nr') or contains(., 'number') or "
+                           "contains(., 'Model') or contains(., 'code') or contains(., 'Réf') or contains(., 'Ref') or "
+                           "contains(., '编号') or contains(., '編號') or contains(., '型') or contains(., '番') or "
+                           "contains(., '号') or contains(., 'Артикул') or contains(., 'Código') or "
+                           "contains(., 'Codice') or contains(., 'Kod')]")[:40]:
+        node = text.getparent()
+        if node is None or node.tag in ("script", "style"):
+            continue
+        block = node.text_content() if len(text.strip()) < 20 else text
+        m = SKU_LABEL.search(block)
+        if m:
+            return m.group(1).rstrip(".")
+    return None
