@@ -1,8 +1,10 @@
 """Configuration: ``pricewatch.toml`` in the working directory or at ``$PRICEWATCH_CONFIG``.
 
 Precedence (highest first): environment variables (``PRICEWATCH_DATABASE_URL``), the config file, defaults.
-Every section is optional; unknown keys are kept in :attr:`Settings.raw` so later features can read
-their own sections without this module knowing them.
+Every section is optional. The file is validated when it is loaded (pydantic models below, one per section):
+an unknown section or key (``[schedul]``, ``langauge``) or a value of the wrong type is a :class:`ConfigError`
+naming the file, the key and what is known — a typo never silently falls back to a default. The sections stay
+available as dicts in :attr:`Settings.raw`.
 
 Example::
 
@@ -26,9 +28,114 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from pricewatch.errors import ConfigError
 
 DEFAULT_DB_FILE = "pricewatch.db"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Database(_Section):
+    url: str | None = None
+
+
+class _Display(_Section):
+    timezone: str = "Asia/Shanghai"
+    language: str = "en"
+
+
+class _Storage(_Section):
+    evidence_dir: str = "evidence"
+
+
+class _Webhooks(_Section):
+    allow_private: list[str] = []
+
+
+class _Api(_Section):
+    max_body_bytes: int = Field(default=10 << 20, gt=0)
+
+
+class _Service(_Section):
+    lease_seconds: float | int = Field(default=30, gt=0)
+
+
+class _Feeds(_Section):
+    urls: list[str] = []
+
+
+class _Crawl(_Section):
+    contact_url: str | None = None
+    concurrency_per_domain: int | None = Field(default=None, gt=0)
+    autothrottle: bool | None = None
+    http_cache: bool | None = None
+    download_timeout: float | int | None = Field(default=None, gt=0)
+    retry_times: int | None = Field(default=None, ge=0)
+    targets: list[dict[str, Any]] = []  # spider = "…" plus that spider's own arguments
+
+
+class _Digest(_Section):
+    dir: str = "digests"
+
+
+class _Mail(_Section):
+    host: str | None = None
+    port: int = Field(default=25, gt=0, lt=65536)
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    password_env: str | None = None
+    sender: str | None = None
+    recipients: list[str] = []
+
+
+class _File(_Section):
+    database: _Database = _Database()
+    display: _Display = _Display()
+    storage: _Storage = _Storage()
+    webhooks: _Webhooks = _Webhooks()
+    api: _Api = _Api()
+    service: _Service = _Service()
+    feeds: _Feeds = _Feeds()
+    crawl: _Crawl = _Crawl()
+    digest: _Digest = _Digest()
+    mail: _Mail = _Mail()
+    schedule: dict[str, str] = {}  # job name → spec; job names and specs are checked by the scheduler
+
+
+def _known(loc: tuple) -> list[str]:
+    model: type[BaseModel] | None = _File
+    for part in loc[:-1]:
+        field_info = model.model_fields.get(str(part)) if model else None
+        annotation = field_info.annotation if field_info else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return sorted(model.model_fields) if model else []
+
+
+def _validate(raw: dict[str, Any], where: str) -> None:
+    """ConfigError naming every unknown key (with a suggestion) and every badly typed value."""
+    import difflib
+
+    try:
+        _File.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = error["loc"]
+            name = ".".join(str(p) for p in loc)
+            if error["type"] == "extra_forbidden":
+                known = _known(loc)
+                near = difflib.get_close_matches(str(loc[-1]), known, n=1)
+                section = "section" if len(loc) == 1 else f"key in [{'.'.join(str(p) for p in loc[:-1])}]"
+                problems.append(f"unknown {section} {str(loc[-1])!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+                                + f"; known: {', '.join(known)}")
+            else:
+                problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+        raise ConfigError(f"{where}: " + "; ".join(problems)) from None
 
 
 @dataclass
@@ -72,6 +179,7 @@ def load_settings() -> Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        _validate(raw, str(path))
     base = path.parent if path else Path.cwd()
 
     db = raw.get("database", {})

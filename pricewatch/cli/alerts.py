@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pricewatch.alerts.export import alerts_frame, export_alerts
+from pricewatch.cli.options import ALERT_STATUSES
 from pricewatch.config import load_settings
 from pricewatch.store import open_database
 
@@ -19,7 +20,8 @@ def alerts() -> None:
 @alerts.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--status", multiple=True, help="Only these statuses (repeatable), e.g. open.")
+@click.option("--status", multiple=True, type=click.Choice(ALERT_STATUSES),
+              help="Only these statuses (repeatable), e.g. open.")
 def alerts_export(fmt: str, output: Path, status: tuple[str, ...]) -> None:
     """Write alerts, most severe first, with the columns:
 
@@ -32,8 +34,8 @@ def alerts_export(fmt: str, output: Path, status: tuple[str, ...]) -> None:
 
 
 @alerts.command("list")
-@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--status", multiple=True, type=click.Choice(ALERT_STATUSES), help="Only these statuses (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 def alerts_list(status: tuple[str, ...], limit: int) -> None:
     """Show the most severe alerts with their explanations."""
     db = open_database(load_settings())

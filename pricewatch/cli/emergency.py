@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pricewatch.cli.options import JURISDICTION, WHEN, check_since_until
 from pricewatch.config import load_settings
 from pricewatch.emergency import add_emergency, emergencies_frame
 from pricewatch.store import open_database
@@ -16,12 +17,13 @@ def emergency() -> None:
 
 @emergency.command("add")
 @click.option("--name", required=True, help="Name of the declaration.")
-@click.option("--jurisdiction", required=True, help="ISO 3166 code or prefix: CN, US, US-CA, US-NY-NYC.")
-@click.option("--start", required=True, metavar="ISO", help="Declaration date or instant (dates: display zone).")
-@click.option("--end", metavar="ISO", help="End of the emergency (open-ended when absent).")
+@click.option("--jurisdiction", required=True, type=JURISDICTION,
+              help="ISO 3166 code or prefix: CN, US, US-CA, US-NY-NYC.")
+@click.option("--start", required=True, type=WHEN, help="Declaration date or instant (dates: display zone).")
+@click.option("--end", type=WHEN, help="End of the emergency (open-ended when absent).")
 @click.option("--categories", metavar="A,B", help="Taxonomy ids covered (all when absent).")
 @click.option("--rules", metavar="PRESET", help="Rule preset (default: by jurisdiction, else generic).")
-@click.option("--baseline-date", metavar="ISO", help="Date whose prices are the baseline, when the declaration sets one "
+@click.option("--baseline-date", type=WHEN, help="Date whose prices are the baseline, when the declaration sets one "
               "(California SB 1196); default: the start.")
 def emergency_add(name, jurisdiction, start, end, categories, rules, baseline_date) -> None:  # noqa: ANN001
     """Declare an emergency.
@@ -30,10 +32,12 @@ def emergency_add(name, jurisdiction, start, end, categories, rules, baseline_da
     Example:
       pricewatch emergency add --name "新型冠状病毒疫情" --jurisdiction CN --start 2020-01-24 --rules cn-samr-2020
     """
-    db = open_database(load_settings())
+    check_since_until(start, end)
     cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-    e = add_emergency(db, name=name, jurisdiction=jurisdiction, start=start, end=end, categories=cats, rules=rules,
-                      baseline_date=baseline_date)
+    db = open_database(load_settings())
+    e = add_emergency(db, name=name, jurisdiction=jurisdiction, start=start.isoformat(),
+                      end=end.isoformat() if end else None, categories=cats, rules=rules,
+                      baseline_date=baseline_date.isoformat() if baseline_date else None)
     click.echo(f"emergency {e.id}: {e.name} — {e.jurisdiction} from {e.start.astimezone(db.settings.tz):%Y-%m-%d %H:%M %Z}"
                f" under {e.rule_preset}")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pricewatch import history as history_api
+from pricewatch.cli.options import WHEN, category_choice, check_platforms, check_since_until
 from pricewatch.config import load_settings
 from pricewatch.store import open_database
 
@@ -16,15 +17,17 @@ from pricewatch.store import open_database
 @click.option("--platform", "platforms", multiple=True, help="Platform name (repeatable).")
 @click.option("--listing", "listings", multiple=True, help="The platform's listing id (repeatable).")
 @click.option("--seller", "sellers", multiple=True, help="The platform's seller id (repeatable).")
-@click.option("--category", "categories", multiple=True, help="Taxonomy id, e.g. mask.surgical (repeatable).")
-@click.option("--since", metavar="DATE|ISO", help="From this day (in the display zone) or instant.")
-@click.option("--until", metavar="DATE|ISO", help="Up to and including this day, or up to this instant.")
+@click.option("--category", "categories", multiple=True, type=category_choice(),
+              help="Taxonomy id, e.g. mask.surgical (repeatable).")
+@click.option("--since", type=WHEN, help="From this day (in the display zone) or instant.")
+@click.option("--until", type=WHEN, help="Up to and including this day, or up to this instant.")
 @click.option("--daily", is_flag=True, help="One row per day and group: median, min, max and count of unit prices.")
 @click.option("--by", type=click.Choice(sorted(history_api.GROUPS)), default="listing", show_default=True,
               help="Grouping for --daily.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "parquet"]), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file (required for parquet).")
-@click.option("--limit", type=int, default=50, show_default=True, help="Rows shown in table format (0 = all).")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Rows shown in table format (0 = all).")
 def history(platforms, listings, sellers, categories, since, until, daily, by, fmt, output, limit) -> None:  # noqa: ANN001
     """What did a listing, seller or category cost, per observation or per day.
 
@@ -36,8 +39,10 @@ def history(platforms, listings, sellers, categories, since, until, daily, by, f
       pricewatch history --platform jd --listing 100012043978 --since 2020-01-01
       pricewatch history --category mask.surgical --daily --by platform --format csv -o masks.csv
     """
+    check_since_until(since, until)
     settings = load_settings()
     db = open_database(settings)
+    check_platforms(db, platforms)
     frame = history_api.query(
         db, platforms=platforms or None, listings=listings or None, sellers=sellers or None,
         categories=categories or None, start=since, end=until, freq="D" if daily else None, by=by,

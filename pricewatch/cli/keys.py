@@ -3,6 +3,7 @@
 import click
 from sqlalchemy import select
 
+from pricewatch.cli.options import check_platforms
 from pricewatch.config import load_settings
 from pricewatch.keys import ROLES, create_key, revoke_key
 from pricewatch.store import open_database
@@ -20,7 +21,10 @@ def keys() -> None:
 @click.option("--name", help="A note: who holds the key.")
 def keys_create(role: str, platform: str | None, name: str | None) -> None:
     """Create a key and print it once (only its hash is stored)."""
-    key_id, key = create_key(open_database(load_settings()), role=role, platform=platform, name=name)
+    db = open_database(load_settings())
+    if platform is not None:
+        check_platforms(db, [platform])
+    key_id, key = create_key(db, role=role, platform=platform, name=name)
     click.echo(f"key {key_id} ({role}{' for ' + platform if platform else ''}): {key}")
     click.echo("store it now: it cannot be shown again")
 

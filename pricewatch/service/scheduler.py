@@ -131,6 +131,9 @@ def run_service(db: Database, *, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
 
+    # a bad schedule is refused before the lease is taken (and never holds it)
+    triggers = {name: trigger(spec, tz) for name, spec in specs.items()}
+
     while not stop.is_set() and not acquire(db, LEASE, _holder, ttl):
         log.info("another pricewatch run holds the scheduler lease; standing by")
         stop.wait(ttl.total_seconds() / 3)
@@ -138,33 +141,71 @@ def run_service(db: Database, *, stop: threading.Event | None = None) -> int:
         return 0
     log.info("scheduler lease taken by %s; jobs: %s", _holder, ", ".join(f"{k} ({v})" for k, v in specs.items()))
 
-    store = SQLAlchemyJobStore(engine=db.engine)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=tz,
-                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
-    scheduler.start(paused=True)
-    existing = {job.id: job for job in scheduler.get_jobs()}
-    for name, spec in specs.items():
-        job = existing.pop(name, None)
-        if job is not None and job.kwargs.get("spec") == spec:
-            continue  # unchanged: keep its next run time (a restart resumes the schedule)
-        scheduler.add_job(run_job, trigger(spec, tz), id=name, name=name, kwargs={"name": name, "spec": spec},
-                          replace_existing=True)
-    for stale in existing:
-        scheduler.remove_job(stale)
-    scheduler.resume()
-
+    scheduler = None
     status = 0
     try:
+        interrupted = close_interrupted_runs(db)
+        if interrupted:
+            log.warning("closed %d job run(s) left 'running' by a process that is gone: %s", len(interrupted),
+                        ", ".join(interrupted))
+        store = SQLAlchemyJobStore(engine=db.engine)
+        scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=tz,
+                                        job_defaults={"coalesce": True, "max_instances": 1,
+                                                      "misfire_grace_time": 300})
+        scheduler.start(paused=True)
+        existing = {job.id: job for job in scheduler.get_jobs()}
+        for name, spec in specs.items():
+            job = existing.pop(name, None)
+            if job is not None and job.kwargs.get("spec") == spec:
+                continue  # unchanged: keep its next run time (a restart resumes the schedule)
+            scheduler.add_job(run_job, triggers[name], id=name, name=name, kwargs={"name": name, "spec": spec},
+                              replace_existing=True)
+        for stale in existing:
+            scheduler.remove_job(stale)
+        scheduler.resume()
+
         while not stop.wait(ttl.total_seconds() / 3):
             if not acquire(db, LEASE, _holder, ttl):
                 log.error("lost the scheduler lease; stopping so that jobs never run twice")
                 status = 1
                 break
     finally:
-        scheduler.shutdown(wait=True)  # lets the running job finish
-        release(db, LEASE, _holder)
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)  # lets the running job finish
+        release(db, LEASE, _holder)  # also when start-up failed: a standby must not wait for the lease to expire
         log.info("scheduler stopped")
     return status
+
+
+def close_interrupted_runs(db: Database) -> list[str]:
+    """Mark ``job_run`` rows left ``running`` by a process of this host that no longer exists as ``interrupted``
+    (a kill -9, a power cut). Rows of other hosts are left alone: their processes cannot be checked from here.
+    Returns the jobs closed."""
+    here = socket.gethostname()
+    closed = []
+    with db.session() as s:
+        for run in s.scalars(select(JobRun).where(JobRun.outcome == "running")):
+            host, _, pid = (run.host or "").rpartition(":")
+            if host != here or not pid.isdigit() or _alive(int(pid)):
+                continue
+            run.outcome = "interrupted"
+            run.finished_at = utcnow()
+            run.summary = f"interrupted: process {pid} ended before the job finished"
+            closed.append(f"{run.job} (started {run.started_at:%Y-%m-%d %H:%M:%S} UTC)")
+        s.commit()
+    return closed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def next_runs(db: Database) -> dict[str, float]:
