@@ -54,6 +54,10 @@ def _print_coverage(coverage: dict, listings: int, *, started=None, tz: str = "U
 
     console = Console(soft_wrap=True)
     counts = coverage.get("counts", [])
+    if not listings:
+        console.print("[bold red]WARNING: no listings stored — nothing was evaluated[/bold red] "
+                      "(pricewatch ingest FILE… or pricewatch crawl SPIDER first).")
+        return
     title = "coverage"
     if started is not None:
         local = started.astimezone(ZoneInfo(tz))
