@@ -33,7 +33,7 @@ from pricewatch.store.models import Alert, Listing, Platform
 from pricewatch.webhooks.payload import violation_payload
 
 DEFAULT_MAX_BODY = 10 << 20
-MAX_ID = 2**63 - 1  # ids are 64-bit; a larger one is a 422, not a database overflow
+MAX_ID = 2**31 - 1  # violation ids are 32-bit integers on PostgreSQL: a larger one is a 422, not a 500
 MAX_JSON_DEPTH = 32
 
 
@@ -182,7 +182,7 @@ def create_app(db: Database) -> FastAPI:
         return alert
 
     @app.post("/v1/observations", summary="Push feed v1 rows (JSON array, object, or JSON Lines)",
-              responses=_documented(400, 401, 403, 413, 422))
+              responses=_documented(400, 401, 403, 413, 422), openapi_extra=OBSERVATIONS_BODY)
     async def post_observations(request: Request, p: Principal = Depends(require("platform"))) -> dict:
         body = await request.body()  # bounded by BodyLimit while it streams in
         # parsing and ingesting are blocking work: off the event loop, so other requests (and /healthz) go on
@@ -305,6 +305,14 @@ def create_app(db: Database) -> FastAPI:
     return app
 
 
+# The body is read as bytes (JSON or JSON Lines, streamed under the size limit), so it is documented here.
+_FEED_ROW = {"type": "object", "description": "a feed v1 row (DESIGN.md § Feed v1); values as strings or numbers",
+             "required": ["platform", "listing_id", "observed_at", "price", "currency"],
+             "additionalProperties": True}
+OBSERVATIONS_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"oneOf": [_FEED_ROW, {"type": "array", "items": _FEED_ROW, "minItems": 1}]}},
+    "application/x-ndjson": {"schema": {"type": "string", "description": "JSON Lines: one feed v1 row per line"}},
+}}}
 WHEN = "a date YYYY-MM-DD (a day in the display zone) or an ISO 8601 instant"
 STATUS_PATTERN = ("^(open|notified|acknowledged|delisted|disputed|dismissed|verified|closed)$")
 
