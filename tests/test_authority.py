@@ -83,3 +83,22 @@ def test_every_licence_change_is_audited_and_flags_say_which_link(api, db):  # n
     flags = _tmall_flags(db)
     assert len(flags) == 1 and flags[0]["matched_by"] == "license"
     assert flags[0]["link"]["license"] == "LIC-9" and flags[0]["link"]["seller_set_by"] == "tmall-registry"
+
+
+def test_a_regulator_sets_a_licence_and_a_platform_cannot(api, db):  # noqa: F811
+    base, keys = api
+    path = "/v1/sellers/jd/jd-s2/license"
+    assert call(base, keys["jd"], "PUT", path, json={"license": "LIC-9"}).status_code == 403
+    r = call(base, keys["regulator"], "PUT", path, json={"license": "LIC-9", "note": "same company, checked"})
+    assert r.status_code == 200 and r.json() == {"platform": "jd", "seller_id": "jd-s2", "license": "LIC-9",
+                                                 "previous": None}
+    assert call(base, keys["regulator"], "PUT", "/v1/sellers/jd/nosuch/license", json={"license": "X"}).status_code == 404
+    with db.session() as s:
+        entry = s.scalar(select(AuditLog).where(AuditLog.action == "seller.license_set",
+                                                AuditLog.detail["seller_id"].as_string() == "jd-s2"))
+        assert entry.actor.endswith("(regulator)") and entry.detail["note"] == "same company, checked"
+    # the link the regulator set is one joint enforcement acts on, and says who set it
+    r = call(base, keys["jd"], "POST", f"/v1/violations/{alert_id(db, 'J2')}/response", json={"action": "delisted"})
+    assert r.status_code == 200
+    flags = [f for f in _tmall_flags(db) if f["origin"]["listing_id"] == "J2"]
+    assert len(flags) == 1 and flags[0]["link"]["origin_set_by"] == entry.actor

@@ -102,3 +102,48 @@ def test_a_host_that_resolves_to_a_private_address_at_delivery_is_not_contacted(
         stats = dispatch(db)
     assert receiver.requests == 0
     assert stats.dead == 1 and stats.delivered == 0
+
+
+def test_a_redirect_is_never_followed(wdb_redirect):
+    """An allowed receiver answering 307 to another address: the dispatcher does not follow it."""
+    db, redirector, target = wdb_redirect
+    ids = make_alerts(db, 1)
+    add_endpoint(db, platform="jd", url=redirector)
+    emit(db, ids)
+    stats = dispatch(db)
+    assert target.requests == 0
+    assert stats.delivered == 0 and stats.failed == 1
+    with db.session() as s:
+        assert s.scalar(select(WebhookDelivery.last_status)) == 307
+
+
+@pytest.fixture
+def wdb_redirect(workdir, database_url):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    (workdir / "pricewatch.toml").write_text('[webhooks]\nallow_private = ["127.0.0.1"]\n')
+    db = open_database(load_settings(), url=database_url)
+    with Receiver([]) as target:
+        class Redirect(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
+            def do_POST(self):  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(307)
+                self.send_header("location", target.url)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):  # noqa: ANN002
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield db, f"http://127.0.0.1:{server.server_address[1]}/hook", target
+        finally:
+            server.shutdown()
+            server.server_close()
+            db.engine.dispose()

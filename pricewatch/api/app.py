@@ -29,7 +29,7 @@ from pricewatch.instants import check_range, parse_when
 from pricewatch.keys import Principal, authenticate
 from pricewatch.normalize.category import TAXONOMY
 from pricewatch.store.engine import Database
-from pricewatch.store.models import Alert, Listing, Platform
+from pricewatch.store.models import Alert, Listing, Platform, Seller
 from pricewatch.webhooks.payload import violation_payload
 
 DEFAULT_MAX_BODY = 10 << 20
@@ -44,6 +44,12 @@ class ResponseIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: str = Field(description="upheld or dismissed")
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class LicenseIn(BaseModel):
+    license: str | None = Field(description="business licence / registration number; null clears it",
+                                max_length=128, pattern=r"^[^\x00]*$")
     note: str | None = Field(default=None, max_length=4000)
 
 
@@ -237,6 +243,22 @@ def create_app(db: Database) -> FastAPI:
             decide(s, alert, body.decision, note=body.note, actor=p.actor)
             s.commit()
             return {"id": alert.id, "status": alert.status}
+
+    @app.put("/v1/sellers/{platform}/{seller_id}/license",
+             summary="A regulator sets a seller's licence (the link joint enforcement acts on)",
+             responses=_documented(400, 401, 403, 404, 413, 422))
+    def set_license(platform: str, seller_id: str, body: LicenseIn,
+                    p: Principal = Depends(require("regulator"))) -> dict:
+        from pricewatch.enforcement.joint import set_license as set_seller_license
+
+        with db.session() as s:
+            seller = s.scalar(select(Seller).join(Platform, Platform.id == Seller.platform_id)
+                              .where(Platform.name == platform, Seller.seller_key == seller_id))
+            if seller is None:
+                raise HTTPException(404, f"no seller {platform}/{seller_id}")
+            before = set_seller_license(s, seller, body.license, actor=p.actor, note=body.note)
+            s.commit()
+            return {"platform": platform, "seller_id": seller_id, "license": seller.license, "previous": before}
 
     @app.get("/v1/listings/{platform}/{listing_id}/prices", summary="A listing's observations",
              responses=_documented(401, 403, 404, 422))

@@ -34,6 +34,21 @@ def linked_sellers(session: Session, seller: Seller) -> list[Seller]:
     return [s for s in found.values() if s.platform_id != seller.platform_id]
 
 
+def set_license(session: Session, seller: Seller, license: str | None, *, actor: str,
+                note: str | None = None) -> str | None:
+    """A regulator sets (or clears) a seller's licence; audited with the old and new value. Returns the old one."""
+    before = seller.license
+    if license == before:
+        return before
+    seller.license = license
+    session.add(AuditLog(actor=actor, action="seller.license_set" if before is None else "seller.license_changed",
+                         target=f"seller:{seller.id}",
+                         detail={"seller_id": seller.seller_key, "from": before, "to": license, "source": actor,
+                                 "stored": True, **({"note": note} if note else {})}))
+    session.flush()
+    return before
+
+
 def license_set_by(session: Session, seller: Seller) -> str:
     """Who set the seller's stored licence, from the audit log (sources recorded since licences are audited)."""
     entry = session.scalar(select(AuditLog).where(AuditLog.target == f"seller:{seller.id}",
