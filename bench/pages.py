@@ -23,10 +23,15 @@ fields on pages with a known truth, and currency/amount on real price strings.
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import importlib.util
 import json
 import random
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,3 +231,89 @@ def price_strings(table: Path, show: int) -> None:
           f"{n - currency_n} strings whose currency has no ISO code not scored)")
     for hint, raw, want, cur, got, got_cur in misses[:show]:
         print(f"  {raw!r} (beside {hint!r}): want {want} {cur!r}, read {got} {got_cur}")
+
+
+# --- speed and fields ----------------------------------------------------------------------------------------------
+
+def _baseline_module(rev: str):  # noqa: ANN202
+    """``pricewatch/extract`` as it was at ``rev`` (the previous extraction path), importable beside today's."""
+    folder = Path(tempfile.mkdtemp(prefix="pw-old-extract-")) / "pw_old_extract"
+    folder.mkdir()
+    for name in ("__init__.py", "page.py", "price.py"):
+        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:pricewatch/extract/{name}"], check=True,
+                              capture_output=True, text=True).stdout
+        (folder / name).write_text(text.replace("pricewatch.extract.", "pw_old_extract."), encoding="utf-8")
+    sys.path.insert(0, str(folder.parent))
+    return importlib.import_module("pw_old_extract")
+
+
+def _rate(fn, pages: list[tuple[str, dict]]) -> tuple[float, list]:  # noqa: ANN001
+    fn(pages[0][0], pages[0][1].get("url"))  # imports and caches outside the timing
+    out = []
+    t = time.perf_counter()
+    for html, truth in pages:
+        out.append(fn(html, truth.get("url")))
+    return len(pages) / (time.perf_counter() - t), out
+
+
+def _score(products: list, pages: list[tuple[str, dict]], label: str) -> None:
+    fields = ("price", "currency", "availability", "sku")
+    right = dict.fromkeys(fields, 0)
+    asked = dict.fromkeys(fields, 0)
+    for product, (_, truth) in zip(products, pages):
+        for f in fields:
+            if truth.get(f) is None:
+                continue
+            asked[f] += 1
+            got = getattr(product, f)
+            right[f] += (abs(got - truth[f]) < 0.005) if f == "price" and got is not None else got == truth[f]
+    print(f"{label}: " + ", ".join(f"{f} {right[f]}/{asked[f]}" for f in fields if asked[f]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", nargs="?", type=Path)
+    parser.add_argument("--pages", type=int, default=60)
+    parser.add_argument("--baseline-rev", default="07aa899", help="git revision of the previous extraction path")
+    parser.add_argument("--show", type=int, default=20)
+    args = parser.parse_args()
+    import extruct
+
+    from pricewatch.extract import extract_product
+
+    rng = random.Random(12)
+    pages = [heavy_page(seed, rng.randint(300, 1000)) for seed in range(args.pages)]
+    size = sum(len(h.encode()) for h, _ in pages) / len(pages) / 1000
+    print(f"== speed: {len(pages)} generated pages, {size:.0f} KB on average (300 KB–1 MB), one core ==")
+    new_rate, new = _rate(extract_product, pages)
+    old = _baseline_module(args.baseline_rev)
+    old_rate, old_out = _rate(old.extract_product, pages)
+    ex_rate, _ = _rate(lambda h, u: extruct.extract(h, base_url=u, syntaxes=["json-ld", "microdata", "opengraph",
+                                                                            "rdfa"], uniform=True), pages)
+    print(f"pricewatch extract (now)                 : {new_rate:7.1f} pages/s (goal >= 50)")
+    print(f"previous path ({args.baseline_rev}, same run)        : {old_rate:7.1f} pages/s  -> {new_rate / old_rate:.1f}x")
+    print(f"extruct alone, all syntaxes (same run)   : {ex_rate:7.1f} pages/s")
+    print("\n== fields on the generated pages (truth known) ==")
+    _score(new, pages, "now     ")
+    _score(old_out, pages, "previous")
+    if args.folder:
+        truth_files = sorted(args.folder.rglob("truth.jsonl"))
+        for tf in truth_files:
+            real = []
+            for line in tf.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    real.append(((tf.parent / row["file"]).read_text(encoding="utf-8", errors="replace"), row))
+            rate, products = _rate(extract_product, real)
+            print(f"\n== real pages: {tf.parent} ({len(real)} pages) ==\n{rate:.1f} pages/s")
+            _score(products, real, "now")
+        tables = sorted(args.folder.rglob("test_price_parsing.py"))
+    else:
+        tables = []
+    tables = tables or sorted(Path("/work/realdata").glob("*price-parser/tests/test_price_parsing.py"))
+    for table in tables[:1]:
+        price_strings(table, args.show)
+
+
+if __name__ == "__main__":
+    main()
