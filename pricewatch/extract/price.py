@@ -49,6 +49,7 @@ class ParsedPrice:
     list_price: float | None = None
     unavailable: bool = False
     raw: str = ""
+    currency_source: str | None = None  # declared | beside | text | context | country
 
 
 def normalise_text(text: str) -> str:
@@ -143,10 +144,17 @@ def parse_price(text: str | None, country: str | None = None, currency_hint: str
     amount, symbol = _amount(segment, None)
     if low is not None:
         amount = low
-    found = (declared or adjacent or currency.resolve(symbol, country) or _currency_in(context, country)
-             or (_currency_in(hint, country) if hint and not declared else None)
-             or currency.country_currency(country))
+    found = how = None
+    for label, getter in (("declared", lambda: declared), ("beside", lambda: adjacent),
+                          ("text", lambda: currency.resolve(symbol, country)),
+                          ("context", lambda: _currency_in(context, country)),
+                          ("context", lambda: _currency_in(hint, country) if hint and not declared else None),
+                          ("country", lambda: currency.country_currency(country))):
+        found = getter()
+        if found:
+            how = label
+            break
     if amount is not None and amount <= 0:
         amount = None
     return ParsedPrice(amount=amount, currency=found, low=low, high=high, list_price=list_price,
-                       unavailable=unavailable and amount is None, raw=raw)
+                       unavailable=unavailable and amount is None, raw=raw, currency_source=how)
