@@ -35,6 +35,14 @@ def with_data(run_cli, workdir):
      "is after until"),
     (["emergency", "add", "--name", "x", "--jurisdiction", "CN", "--start", "soon"], "'soon' is not a date"),
     (["keys", "create", "--role", "platform", "--platform", "nosuch"], "no platform named 'nosuch'"),
+    (["conflicts", "list", "--platform", "JD"], "did you mean 'jd'"),
+    (["conflicts", "list", "--limit", "-5"], "-5"),
+    (["platforms", "set", "jd", "--deadline-hours", "0"], "0"),
+    (["platforms", "set", "jd", "--country", "ZZ"], "not an ISO 3166-1"),
+    (["webhooks", "dispatch", "--concurrency", "0"], "0"),
+    (["webhooks", "dispatch", "--timeout", "-1"], "-1"),
+    (["ingest", "--source", "api:jd", "good.csv"], "reserved"),
+    (["ingest", "--source", "x" * 129, "good.csv"], "1 to 128 characters"),
 ])
 def test_a_wrong_value_is_refused_with_what_is_known(with_data, args, says):
     result = with_data(*args)

@@ -7,6 +7,7 @@ from datetime import date
 import click
 from sqlalchemy import select
 
+from pricewatch.cli.options import JURISDICTION
 from pricewatch.config import load_settings
 from pricewatch.enforcement.compliance import compliance as compliance_report
 from pricewatch.enforcement.compliance import set_pledge
@@ -44,12 +45,18 @@ def platforms() -> None:
 
 @platforms.command("set")
 @click.argument("name")
-@click.option("--deadline-hours", type=int, help="Hours the platform pledged to delist a violator within.")
+@click.option("--deadline-hours", type=click.IntRange(min=1, max=24 * 365),
+              help="Hours the platform pledged to delist a violator within.")
 @click.option("--pledge-date", type=click.DateTime(["%Y-%m-%d"]), help="When the pledge was signed.")
-@click.option("--country", help="ISO 3166 country of the platform.")
+@click.option("--country", type=JURISDICTION, help="ISO 3166 country of the platform.")
 @click.option("--text", help="The pledge's wording.")
 def platforms_set(name: str, deadline_hours: int | None, pledge_date, country: str | None, text: str | None) -> None:  # noqa: ANN001
     """Create or update a platform's pledge."""
+    if country is not None and "-" in country:
+        raise click.BadParameter(f"{country!r}: a country code (CN, US), not a subdivision", param_hint="--country")
+    if not 0 < len(name) <= 64 or name != name.strip():
+        raise click.BadParameter("a platform name has 1 to 64 characters and no surrounding spaces",
+                                 param_hint="NAME")
     signed: date | None = pledge_date.date() if pledge_date else None
     set_pledge(open_database(load_settings()), name, deadline_hours=deadline_hours, signed_on=signed, country=country,
                text=text)

@@ -7,6 +7,7 @@ import sys
 import click
 import pandas as pd
 
+from pricewatch.cli.options import check_platforms
 from pricewatch.config import load_settings
 from pricewatch.ingest.conflicts import conflicts_frame
 from pricewatch.store import open_database
@@ -42,7 +43,8 @@ def _amount(price, shipping, currency) -> str:  # noqa: ANN001
 @conflicts.command("list")
 @click.option("--platform", "platforms", multiple=True, help="Platform name (repeatable).")
 @click.option("--listing", "listings", multiple=True, help="The platform's listing id (repeatable).")
-@click.option("--limit", type=int, default=50, show_default=True, help="Newest N conflicts (0 = all).")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Newest N conflicts (0 = all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 def conflicts_list(platforms: tuple[str, ...], listings: tuple[str, ...], limit: int, fmt: str) -> None:
     """Show recorded conflicts, newest first: both values and the file:line of each.
@@ -57,6 +59,7 @@ def conflicts_list(platforms: tuple[str, ...], listings: tuple[str, ...], limit:
       pricewatch conflicts list --listing 100012043978 --format csv > conflicts.csv
     """
     db = open_database(load_settings())
+    check_platforms(db, platforms)
     frame = conflicts_frame(db, platforms=list(platforms) or None, listings=list(listings) or None,
                             limit=limit or None)
     if fmt == "csv":

@@ -34,6 +34,9 @@ def ingest(files: tuple[Path, ...], source: str, assume_tz: str | None, encoding
     Example:
       pricewatch ingest jd-2020-01-27.csv.gz tmall.jsonl --assume-tz Asia/Shanghai
     """
+    if not 0 < len(source) <= 128 or source.startswith("api:"):
+        raise click.BadParameter("a source name has 1 to 128 characters and does not start with 'api:' (reserved "
+                                 "for pushes through the HTTP API)", param_hint="--source")
     if assume_tz:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

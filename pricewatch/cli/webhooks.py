@@ -80,7 +80,7 @@ def webhooks_rotate(endpoint_id: int, overlap_hours: float) -> None:
 
 @webhooks.command("deliveries")
 @click.option("--status", type=click.Choice(["pending", "failed", "delivered", "dead"]))
-@click.option("--limit", type=int, default=30, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
 def webhooks_deliveries(status: str | None, limit: int) -> None:
     """Show outbox deliveries (newest first)."""
     db = open_database(load_settings())
@@ -99,9 +99,10 @@ def webhooks_deliveries(status: str | None, limit: int) -> None:
 
 
 @webhooks.command("dispatch")
-@click.option("--concurrency", type=int, default=50, show_default=True)
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
-@click.option("--lease-seconds", type=float, default=60.0, show_default=True,
+@click.option("--concurrency", type=click.IntRange(min=1, max=1000), default=50, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--lease-seconds", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
               help="How long a claimed delivery is held before another dispatcher may take it.")
 def webhooks_dispatch(concurrency: int, timeout: float, lease_seconds: float) -> None:
     """Send whatever is due once and exit (the service runs the same code on a schedule)."""
