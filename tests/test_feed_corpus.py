@@ -91,3 +91,21 @@ def test_column_limits_are_the_same_on_every_backend(db):
         assert (stats.accepted, stats.rejected) == (3, 1), name
     with db.session() as s:
         assert s.scalar(select(func.max(PriceObservation.price))) < 1e14
+
+
+def test_a_long_title_without_a_brand_is_stored_on_every_backend(db):
+    """The product key of a brandless title is the title's words; past the column's 200 characters it is a digest
+    (PostgreSQL refused the row, and the whole chunk with it)."""
+    import pandas as pd
+
+    from pricewatch.ingest import ingest_frame
+
+    title = "医用外科口罩 一次性 三层 防护 " * 20 + " 50只/盒"
+    stats = ingest_frame(db, pd.DataFrame([{"platform": "jd", "listing_id": "LONG", "price": "29.90", "currency": "CNY",
+                                            "observed_at": "2020-01-20T10:00:00Z", "title": title}]))
+    assert stats.accepted == 1
+    from pricewatch.store.models import Listing
+
+    with db.session() as s:
+        key = s.scalar(select(Listing.product_key).where(Listing.listing_key == "LONG"))
+    assert key and len(key) <= 200 and "title-sha1:" in key
