@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from market_builder import Market
 
 from analysis.severity import certainty, grade
-from market_builder import Market
 
 
 @pytest.mark.parametrize(("sustained", "tier"), [(30, "watch"), (49.99, "watch"), (50, "alert"), (149, "alert"),
