@@ -70,18 +70,29 @@ def price_components(observations: pd.DataFrame, episodes: pd.DataFrame) -> pd.D
     """
     if observations.empty or episodes.empty:
         return pd.DataFrame(columns=COMPONENT_COLUMNS)
-    obs = observations[usable(observations)].copy()
-    obs["shipping"] = obs["shipping"].astype("float64").fillna(0.0)
     spans = episodes[["listing_id", "baseline_window_start", "baseline_window_end", "last_violation_at"]] \
-        .drop_duplicates("listing_id")
-    frame = obs.merge(spans, on="listing_id")
-    start = pd.to_datetime(frame["baseline_window_start"], utc=True)
-    end = pd.to_datetime(frame["baseline_window_end"], utc=True) + pd.Timedelta(days=1)
-    before = frame[(frame["observed_at"] >= start) & (frame["observed_at"] < end)]
-    base = before.groupby("listing_id")[["price", "shipping", "quantity"]].median()
-    upto = frame[frame["observed_at"] <= pd.to_datetime(frame["last_violation_at"], utc=True)]
-    now = upto.sort_values("observed_at").groupby("listing_id")[["price", "shipping", "quantity"]].last()
-    out = pd.DataFrame(index=pd.Index(spans["listing_id"].unique(), name="listing_id"))
+        .drop_duplicates("listing_id").set_index("listing_id")
+    # convert the few span times once, then look them up per observation by position (no merge of big frames)
+    start = pd.to_datetime(spans["baseline_window_start"], utc=True)
+    end = pd.to_datetime(spans["baseline_window_end"], utc=True) + pd.Timedelta(days=1)
+    last = pd.to_datetime(spans["last_violation_at"], utc=True)
+    obs = observations[observations["listing_id"].isin(spans.index)]
+    obs = obs[usable(obs)]
+    at = obs["observed_at"]
+    at_ns = at.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+    def naive(times: pd.Series):  # tz-aware UTC → datetime64[ns] for vectorised comparisons (NaT stays NaT)
+        return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+    where = spans.index.get_indexer(obs["listing_id"])
+    values = obs[["listing_id", "price", "shipping", "quantity"]].assign(
+        shipping=obs["shipping"].astype("float64").fillna(0.0))
+    in_window = (at_ns >= naive(start)[where]) & (at_ns < naive(end)[where])
+    base = values[in_window].groupby("listing_id")[["price", "shipping", "quantity"]].median()
+    upto = at_ns <= naive(last)[where]
+    latest = at[upto].groupby(obs.loc[upto, "listing_id"]).idxmax()
+    now = values.loc[latest.to_numpy()].set_index("listing_id")[["price", "shipping", "quantity"]]
+    out = pd.DataFrame(index=pd.Index(spans.index, name="listing_id"))
     out = out.join(base.add_prefix("base_")).join(now.add_prefix("now_"))
     return out.reset_index()[COMPONENT_COLUMNS]
 

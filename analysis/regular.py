@@ -57,13 +57,24 @@ def regular_prices(daily: pd.DataFrame) -> pd.DataFrame:
     clipped = np.where(price > neighbour_high, neighbour_high, price)  # NaN neighbours leave the price as it is
     clipped = np.where(np.isnan(clipped), price, clipped)
 
+    # only a listing whose prices span more than the minimum cut can have one: skip the rest (most listings)
+    starts = np.flatnonzero(~same_prev)
+    spread = np.maximum.reduceat(price, starts) > np.minimum.reduceat(price, starts) * (1.0 + MIN_CUT)
+    candidate = np.repeat(spread, np.diff(np.r_[starts, n]))
+    regular = price.copy()
+    if not candidate.any():
+        out["regular_price"] = regular
+        out["in_cut"] = False
+        return out
+    keep = np.flatnonzero(candidate)
+    lid, price, clipped = lid[keep], price[keep], clipped[keep]
     codes, _ = pd.factorize(lid)
-    day = daily["day"].to_numpy(dtype="datetime64[ns]").view("int64") // DAY_NS
+    day = daily["day"].to_numpy(dtype="datetime64[ns]").view("int64")[keep] // DAY_NS
     # one row per listing; columns are days relative to the listing's first day (shorter grids, same answer)
     first = pd.Series(day).groupby(codes).transform("min").to_numpy()
     offset = (day - first).astype("int64")
     span = int(offset.max()) + 1
-    regular = price.copy()
+    filled_price = price.copy()
     n_listings = int(codes.max()) + 1
     per_block = max(1, GRID_CELLS // span)
     for lo in range(0, n_listings, per_block):  # blocks of listings, not a per-listing loop
@@ -82,7 +93,8 @@ def regular_prices(daily: pd.DataFrame) -> pd.DataFrame:
         high = np.where(np.isnan(before[r, c]) | np.isnan(after[r, c]), np.nan, high)
         own = price[rows]
         filled = high > own * (1.0 + MIN_CUT)
-        regular[rows] = np.where(filled, high, own)
+        filled_price[rows] = np.where(filled, high, own)
+    regular[keep] = filled_price
     out["regular_price"] = regular
-    out["in_cut"] = regular > price
+    out["in_cut"] = regular > daily["unit_price"].to_numpy(dtype="float64")
     return out

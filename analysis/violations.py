@@ -69,7 +69,20 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
         return pd.DataFrame(columns=EPISODE_COLUMNS), pd.DataFrame()
     last_day = daily.groupby("listing_id")["day"].max().rename("listing_last_day")
     targets = targets if "start" in targets else targets.assign(start=targets["t0"])
-    frame = daily.merge(targets[TARGET_COLUMNS], left_on="listing_id", right_index=True, how="inner")
+    # the rule's line per listing, computed on the (small) targets and carried as numbers: mapping rule strings
+    # over every daily row would cost more than the comparison itself
+    peer_t = targets["baseline_kind"].isin(PEER_KINDS).to_numpy()
+    capped_t = (targets["baseline_kind"] == "cap").to_numpy()
+    line = targets["rule"].map({k: p.threshold_pct for k, p in presets.items()}).to_numpy(dtype="float64")
+    seller_line = targets["rule"].map({k: p.new_seller_pct for k, p in presets.items()}).to_numpy(dtype="float64")
+    at_line = targets["rule"].map({k: p.at_line == "violation" for k, p in presets.items()}).fillna(False)
+    lines = pd.DataFrame({
+        "legal_pct": np.where(peer_t, seller_line, np.where(capped_t, 0.0, line)),
+        "inclusive": at_line.to_numpy(dtype=bool) & ~capped_t & ~peer_t,
+        "capped": capped_t,
+    }, index=targets.index)
+    columns = [c for c in TARGET_COLUMNS if c not in ("rule", "baseline_kind")]
+    frame = daily.merge(targets[columns].join(lines), left_on="listing_id", right_index=True, how="inner")
     # in force from the emergency's start (not from a baseline-date override) to its end (+ tail days)
     in_force = (frame["last_at"] >= frame["start"]) & (frame["end"].isna() | (frame["day"] <= frame["end"]))
     frame = frame[in_force & frame["baseline"].notna()].copy()
@@ -83,7 +96,7 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     else:
         market = pd.Series(1.0, index=frame.index)
         known = pd.Series(False, index=frame.index)
-    capped = (frame["baseline_kind"] == "cap").to_numpy()
+    capped = frame["capped"].to_numpy(dtype=bool)
     if capped.any():
         # a legal cap is absolute and applies to the item price without shipping (analysis.caps)
         market = pd.Series(np.where(capped, 1.0, market.to_numpy()), index=frame.index)
@@ -94,14 +107,10 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     frame["increase"] = frame["unit_price"] / frame["baseline"] - 1.0
     frame["adjusted"] = (frame["unit_price"] / (frame["baseline"] * frame["market"])) - 1.0
 
-    rules = frame["rule"].map({k: p.threshold_pct for k, p in presets.items()}).to_numpy(dtype="float64")
-    new_seller = frame["rule"].map({k: p.new_seller_pct for k, p in presets.items()}).to_numpy(dtype="float64")
-    inclusive = frame["rule"].map({k: p.at_line == "violation" for k, p in presets.items()}).to_numpy(dtype=bool)
-    peer = frame["baseline_kind"].isin(PEER_KINDS).to_numpy()
-    legal = np.where(peer, new_seller, np.where(capped, 0.0, rules))
+    legal = frame["legal_pct"].to_numpy(dtype="float64")
     noise = NOISE_FACTOR * frame["noise"].fillna(0.0).to_numpy() * 100.0
     frame["threshold"] = np.maximum(legal, noise) / 100.0
-    frame["over"] = over_line(frame["adjusted"].to_numpy() * 100.0, legal, noise, inclusive & ~capped & ~peer)
+    frame["over"] = over_line(frame["adjusted"].to_numpy() * 100.0, legal, noise, frame["inclusive"].to_numpy(bool))
 
     frame = frame.sort_values(["listing_id", "day"], kind="stable").reset_index(drop=True)
     change = (frame["over"] != frame["over"].shift()) | (frame["listing_id"] != frame["listing_id"].shift())
@@ -115,8 +124,8 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
     second = grouped.nth(1).set_index("run") if len(over) else over
     episodes = pd.DataFrame({
         "listing_id": first["listing_id"],
-        "rule": first["rule"],
-        "baseline_kind": first["baseline_kind"],
+        "rule": targets["rule"].reindex(first["listing_id"]).to_numpy(),
+        "baseline_kind": targets["baseline_kind"].reindex(first["listing_id"]).to_numpy(),
         "baseline": first["baseline"],
         "first_violation_at": np.maximum(first["first_at"], first["start"]),
         "confirmed_at": second["first_at"].reindex(first.index),
