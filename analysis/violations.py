@@ -2,8 +2,10 @@
 
 For each listing covered by an emergency (``targets``):
 
-1. increase = unit price / baseline − 1, where the baseline is the listing's own pre-emergency baseline or, for a
-   listing without history, the peer baseline of its category (then the preset's ``new_seller_pct`` applies);
+1. increase = unit price / baseline − 1, where the baseline is the listing's own regular pre-emergency price, or
+   for a listing without history its like-for-like peers' (then the preset's ``new_seller_pct`` applies;
+   ``analysis.detect``), or a legal cap (``analysis.caps``: item price, no market netting, line 0, at the cap
+   allowed);
 2. the market's own movement is taken out: the ratio is divided by the category index when the index is above 1
    (a listing that merely follows its market is not a violation; falls are not credited);
 3. the threshold is the preset's (legal line or noise tolerance) but never below four times the listing's normal
@@ -140,6 +142,7 @@ def evaluate(daily: pd.DataFrame, targets: pd.DataFrame, presets: dict[str, Pres
         "market_pct": np.where(last["market_known"], (last["market"] - 1.0) * 100.0, np.nan),
     })
     episodes = episodes[episodes["n_days"] >= MIN_DAYS].copy()
+    # the generic review tier of the peak; analysis.detect replaces it with the graded severity (analysis.severity)
     episodes["severity"] = [severity(p) for p in episodes["peak_increase_pct"]]
     listing_last = last_day.reindex(episodes["listing_id"]).to_numpy()
     episodes["ongoing"] = last["day"].reindex(episodes.index).to_numpy() == listing_last
