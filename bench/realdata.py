@@ -188,10 +188,10 @@ def clean_market(files: list[Path], since: str | None, until: str | None, declar
         print(f"  e.g. {reason}: " + "; ".join((e["title"] or "")[:50] for e in examples[:3]))
     alerts = alerts_frame(db)
     evaluated = det.evaluated
-    per_k = 1000 * len(alerts) / evaluated if evaluated else float("nan")
+    per_k = f"{1000 * len(alerts) / evaluated:.2f} per 1,000 evaluated" if evaluated else \
+        "no rate: nothing was evaluated (see the reasons above)"
     print(f"alerts: {len(alerts)} on {evaluated:,} listings evaluated under the emergency "
-          f"(+{det.monitored:,} watched by the monitor) = {per_k:.2f} per 1,000 evaluated (goal ≤ 1) "
-          f"[{seconds:.1f}s]")
+          f"(+{det.monitored:,} watched by the monitor) = {per_k} (goal ≤ 1 per 1,000) [{seconds:.1f}s]")
     by_rule = alerts.groupby("rule").size().to_dict() if len(alerts) else {}
     print(f"by rule: {by_rule or 'none'}")
     titles = dict(zip(rows["Retailer"] + "\x1f" + rows["Name"], rows["Name"]))
