@@ -52,7 +52,35 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-class _Gunzip(io.RawIOBase):
+class _BufferedStream(io.RawIOBase):
+    """A raw stream that hands out bytes a subclass prepared in ``_pending`` (refilled by ``_fill``); keeps a
+    ``problem`` to report after the rows, and closes the stream it wraps."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._pending = b""
+        self._done = False
+        self.problem: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        raise NotImplementedError
+
+    def readinto(self, buffer) -> int:
+        self._fill()
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Gunzip(_BufferedStream):
     """Decompresses gzip members one after another and stops cleanly at what is not gzip.
 
     ``gzip.GzipFile`` raises in the middle of the last block when a file ends in garbage or is cut short, and
@@ -62,15 +90,9 @@ class _Gunzip(io.RawIOBase):
     """
 
     def __init__(self, raw):
-        self._raw = raw
+        super().__init__(raw)  # _pending: decompressed complete lines, not yet handed out
         self._inflate = zlib.decompressobj(wbits=31)
-        self._pending = b""  # decompressed complete lines, not yet handed out
         self._tail = b""  # decompressed text after the last newline
-        self._done = False
-        self.problem: str | None = None
-
-    def readable(self) -> bool:
-        return True
 
     def _fill(self) -> None:
         while not self._pending and not self._done:
@@ -117,17 +139,6 @@ class _Gunzip(io.RawIOBase):
             cut = text.rfind(b"\n") + 1
             self._pending, self._tail = text[:cut], text[cut:]
 
-    def readinto(self, buffer) -> int:
-        self._fill()
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
 
 # A byte that is not valid in the declared encoding becomes U+10FF00 + byte (the last block of plane 16's private
 # use area, which no feed text uses): valid UTF-8 for pyarrow, and found again here to reject the row holding it.
@@ -154,21 +165,15 @@ def _unmarked(text: str) -> str:
     return _MARKED.sub(lambda m: f"\\x{ord(m.group()) - _MARK_BASE:02x}", text)
 
 
-class _Transcode(io.RawIOBase):
+class _Transcode(_BufferedStream):
     """Re-encodes a text stream in ``encoding`` as UTF-8, one chunk at a time, marking invalid bytes (above)."""
 
     def __init__(self, raw, encoding: str):
-        self._raw = raw
+        super().__init__(raw)
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="pricewatch-mark")
         self.encoding = encoding
-        self._pending = b""
-        self._done = False
-        self.problem: str | None = None
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
+    def _fill(self) -> None:
         while not self._pending and not self._done:
             data = self._raw.read(1 << 16)
             self._done = not data
@@ -177,14 +182,6 @@ class _Transcode(io.RawIOBase):
             except UnicodeError as exc:  # a codec that gives up on the stream (UTF-16 without a BOM…)
                 self.problem = f"cannot decode the file as {self.encoding}: {exc}. {ENCODING_HINT}"
                 self._done = True
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
 
 
 def _open_binary(path: Path, on_read: Callable[[int], None] | None):
