@@ -13,18 +13,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import numpy as np
-import pandas as pd
 import pytest
-from sqlalchemy import select
-
-from pricewatch.ingest import ingest_frame
-from pricewatch.keys import create_key
-from pricewatch.store.models import Alert, Listing, utcnow
+from api_seed import role_keys, seed_violation
 
 LIMIT = 1 << 20  # [api] max_body_bytes for these tests
 
@@ -33,21 +27,8 @@ LIMIT = 1 << 20  # [api] max_body_bytes for these tests
 def server(db, workdir, database_url):
     """`pricewatch serve` on a free port; returns (base_url, keys by role, alert id of jd's violation)."""
     (workdir / "pricewatch.toml").write_text(f"[api]\nmax_body_bytes = {LIMIT}\n")
-    now = utcnow()
-    rows = [{"platform": "jd", "listing_id": "J1", "seller_id": "s1", "observed_at": (now - timedelta(days=d))
-             .strftime("%Y-%m-%dT%H:%M:%SZ"), "price": "29.90", "currency": "CNY", "title": "医用外科口罩 50只/盒"}
-            for d in range(3)]
-    ingest_frame(db, pd.DataFrame(rows))
-    with db.session() as s:
-        listing = s.scalar(select(Listing).where(Listing.listing_key == "J1"))
-        alert = Alert(listing_id=listing.id, rule="cn-samr-2020", severity="severe", first_violation_at=now,
-                      detected_at=now, baseline_unit_price=0.6, observed_unit_price=3.0, unit="piece",
-                      currency="CNY", increase_pct=400.0, status="notified", history=[])
-        s.add(alert)
-        s.commit()
-        alert_id = alert.id
-    keys = {role: create_key(db, role=role, platform="jd" if role == "platform" else None)[1]
-            for role in ("platform", "regulator", "analyst", "admin")}
+    alert_id = seed_violation(db)
+    keys = role_keys(db)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

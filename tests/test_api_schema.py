@@ -5,42 +5,26 @@ not document, on any generated request — valid ones and, in negative mode, inv
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 
-import pandas as pd
 import pytest
 import schemathesis
+from api_seed import ROLES, role_keys, seed_violation
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
-from sqlalchemy import select
 
 from pricewatch.api.serve import serve_api
-from pricewatch.ingest import ingest_frame
-from pricewatch.keys import create_key
-from pricewatch.store.models import Alert, Listing, utcnow
 
 EXAMPLES = int(os.environ.get("PRICEWATCH_SCHEMATHESIS_EXAMPLES", "25"))
-ROLES = ("platform", "regulator", "analyst", "admin")
 
 
 @pytest.fixture
 def api(db):
     """The API on 127.0.0.1 with one listing and one violation of jd's; returns (base_url, keys by role)."""
-    now = utcnow()
-    rows = [{"platform": "jd", "listing_id": "J1", "seller_id": "s1", "observed_at": (now - timedelta(days=d))
-             .strftime("%Y-%m-%dT%H:%M:%SZ"), "price": "29.90", "currency": "CNY", "title": "医用外科口罩 50只/盒"}
-            for d in range(3)]
-    ingest_frame(db, pd.DataFrame(rows))
-    with db.session() as s:
-        listing = s.scalar(select(Listing).where(Listing.listing_key == "J1"))
-        s.add(Alert(listing_id=listing.id, rule="cn-samr-2020", severity="severe", first_violation_at=now,
-                    detected_at=now, baseline_unit_price=0.6, observed_unit_price=3.0, unit="piece", currency="CNY",
-                    increase_pct=400.0, status="notified", history=[]))
-        s.commit()
-    keys = {role: create_key(db, role=role, platform="jd" if role == "platform" else None)[1] for role in ROLES}
+    seed_violation(db)
+    keys = role_keys(db)
     with serve_api(db) as base:
         yield base, keys
 
