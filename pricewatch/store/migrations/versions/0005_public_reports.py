@@ -1,0 +1,25 @@
+"""public reports, reconciliation discrepancies, warnings
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-06 21:40:00
+
+Reserved for issue 14; filled in by the work on that issue (a no-op until then).
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+import pricewatch.store.models  # noqa: F401
+
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
