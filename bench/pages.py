@@ -28,6 +28,7 @@ import importlib
 import importlib.util
 import json
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -270,13 +271,92 @@ def _score(products: list, pages: list[tuple[str, dict]], label: str) -> None:
     print(f"{label}: " + ", ".join(f"{f} {right[f]}/{asked[f]}" for f in fields if asked[f]))
 
 
+def _matches(field: str, got, want) -> bool:  # noqa: ANN001
+    """Is ``got`` one of the truth's values (a list means: any of these is right)?"""
+    wants = want if isinstance(want, list) else [want]
+    if field == "price":
+        return got is not None and any(abs(float(got) - float(w)) < 0.005 for w in wants)
+    if field == "sku":
+        norm = lambda x: re.sub(r"[\s/_-]", "", str(x)).lower()  # noqa: E731 - the benchmark's "123/123" = "123123"
+        return got is not None and any(norm(got) == norm(w) for w in wants)
+    return got in wants
+
+
+def _predicted(product, field: str):  # noqa: ANN001, ANN202
+    got = getattr(product, field)
+    if field == "availability":
+        # two classes, as the product-extraction benchmark scores them: whatever is not clearly out of stock is
+        # in stock (unknown and preorder included)
+        return "out_of_stock" if got == "out_of_stock" else "in_stock"
+    return got
+
+
+def real_f1(products: list, rows: list[dict], errors: bool) -> dict:
+    """Precision / recall / F1 per field over pages with a truth (tp: right value; fp: a value that is not right;
+    fn: the truth has a value and the right one was not given) — the product-extraction benchmark's counting."""
+    out = {}
+    for field in ("price", "currency", "availability", "sku"):
+        tp = fp = fn = support = 0
+        for product, row in zip(products, rows):
+            want = row.get(field)
+            if field == "currency" and row.get("price") is None:
+                continue  # currency is scored only where the page has a price
+            got = _predicted(product, field)
+            support += want is not None
+            if got is None:
+                fn += want is not None
+                continue
+            if want is not None and _matches(field, got, want):
+                tp += 1
+                continue
+            fp += 1
+            fn += want is not None
+            if errors:
+                print(f"  {field:12} want {want!r:32} got {got!r:24} ({product.sources.get(field) or product.price_source}) "
+                      f"{row['file'][:12]} {row.get('url', '')[:70]}")
+        precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
+        recall = tp / (tp + fn) if tp + fn else (1.0 if fp == 0 else 0.0)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[field] = (f1, precision, recall, support)
+    return out
+
+
+def _real_folder(truth_file: Path, errors: bool) -> None:
+    rows = [json.loads(line) for line in truth_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from pricewatch.extract import extract_product
+
+    pages = []
+    for row in rows:
+        raw = (truth_file.parent / row["file"]).read_bytes()
+        pages.append((raw.decode("utf-8", errors="replace"), row))
+    size = sum(len(h.encode()) for h, _ in pages) / len(pages) / 1000
+    rate, products = _rate(extract_product, pages)
+    print(f"\n== real pages: {truth_file.parent} ({len(pages)} pages, {size:.0f} KB on average) ==")
+    print(f"pricewatch extract: {rate:.1f} pages/s (one core)")
+    splits = sorted({row.get("split") for row in rows if row.get("split")})
+    groups = [("all", list(range(len(rows))))] + [(s, [i for i, r in enumerate(rows) if r.get("split") == s])
+                                                  for s in splits]
+    for name, idx in groups:
+        if errors and name == "all":
+            print("misses (field, truth, read, source, page):")
+        scores = real_f1([products[i] for i in idx], [rows[i] for i in idx], errors and name == "all")
+        print(f"{name:9} ({len(idx):3} pages): " + "  ".join(
+            f"{f} F1 {v[0]:.3f} (P {v[1]:.3f} R {v[2]:.3f}, n={v[3]})" for f, v in scores.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", type=Path)
     parser.add_argument("--pages", type=int, default=60)
     parser.add_argument("--baseline-rev", default="07aa899", help="git revision of the previous extraction path")
     parser.add_argument("--show", type=int, default=20)
+    parser.add_argument("--errors", action="store_true", help="list every miss on the real pages")
+    parser.add_argument("--real-only", action="store_true", help="skip the generated pages and price strings")
     args = parser.parse_args()
+    if args.real_only:
+        for tf in sorted(args.folder.rglob("truth.jsonl")):
+            _real_folder(tf, args.errors)
+        return
     import extruct
 
     from pricewatch.extract import extract_product
@@ -297,16 +377,8 @@ def main() -> None:
     _score(new, pages, "now     ")
     _score(old_out, pages, "previous")
     if args.folder:
-        truth_files = sorted(args.folder.rglob("truth.jsonl"))
-        for tf in truth_files:
-            real = []
-            for line in tf.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    real.append(((tf.parent / row["file"]).read_text(encoding="utf-8", errors="replace"), row))
-            rate, products = _rate(extract_product, real)
-            print(f"\n== real pages: {tf.parent} ({len(real)} pages) ==\n{rate:.1f} pages/s")
-            _score(products, real, "now")
+        for tf in sorted(args.folder.rglob("truth.jsonl")):
+            _real_folder(tf, args.errors)
         tables = sorted(args.folder.rglob("test_price_parsing.py"))
     else:
         tables = []
