@@ -114,7 +114,10 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         received = platforms.by_type()
     alerts_csv = folder / "alerts.csv"
     export_alerts(db, alerts_csv, "csv")
-    digest = write_digest(db, build_digest(db), folder / "digests")
+    # accelerated time: compliance as it will stand three days on, when every pledge deadline has passed — one
+    # clock for the printed report and the digest, stated in both, so they show the same figures
+    compliance_clock = utcnow() + timedelta(days=3)
+    digest = write_digest(db, build_digest(db, as_of=compliance_clock), folder / "digests")
 
     alerts = alerts_frame(db)
     truth = sc.truth
@@ -146,14 +149,15 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
                  f"{crawled['stored']:,} observations with evidence")
     lines.append("webhooks received by the demo platforms: " + ", ".join(
         f"{k} {v}" for k, v in sorted(received.items())))
-    # accelerated time: report compliance as it will stand three days on, when every pledge deadline has passed
-    report = compliance(db, now=utcnow() + timedelta(days=3))
-    lines.append("pledge compliance three days on (accelerated time):")
+    report = compliance(db, compliance_clock)
+    as_of = compliance_clock.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines.append(f"pledge compliance as of {as_of}, three days on (accelerated time; the digest uses the same clock; "
+                 f"`pricewatch compliance --as-of {as_of}` shows the same figures):")
     lines.append(f"  {'platform':<10}{'deadline':>9}{'notified':>9}{'answered':>9}{'in time':>8}{'delisted':>9}"
                  f"{'disputed':>9}{'overdue':>8}{'relisted':>9}")
     for r in report.itertuples(index=False):
-        in_time = "-" if r.answered_in_time is None or r.answered_in_time != r.answered_in_time else int(r.answered_in_time)
-        lines.append(f"  {r.platform:<10}{(str(r.deadline_hours) + 'h') if r.deadline_hours else '-':>9}"
+        in_time = "-" if pd.isna(r.answered_in_time) else int(r.answered_in_time)
+        lines.append(f"  {r.platform:<10}{'-' if pd.isna(r.deadline_hours) else f'{r.deadline_hours}h':>9}"
                      f"{r.notified:>9}{r.answered:>9}{in_time!s:>8}{r.delisted:>9}{r.disputed:>9}{r.overdue:>8}"
                      f"{r.relistings_caught:>9}")
     if len(alerts):

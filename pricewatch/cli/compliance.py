@@ -2,40 +2,71 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
 from sqlalchemy import select
 
-from pricewatch.cli.options import JURISDICTION
+from pricewatch.cli.options import JURISDICTION, WHEN
 from pricewatch.config import load_settings
 from pricewatch.enforcement.compliance import compliance as compliance_report
-from pricewatch.enforcement.compliance import set_pledge
+from pricewatch.enforcement.compliance import format_as_of, resolve_as_of, set_pledge
 from pricewatch.store import open_database
 from pricewatch.store.models import Platform
+
+# what the table shows, in order (the CSV carries every column of the report)
+SHOWN = [("platform", "platform"), ("deadline_hours", "deadline"), ("notified", "notified"),
+         ("answered", "answered"), ("answered_in_time", "in time"), ("delisted", "delisted"),
+         ("disputed", "disputed"), ("awaiting", "awaiting"), ("overdue", "overdue"),
+         ("median_hours_to_delist", "h→delist"), ("relistings_caught", "relisted")]
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
-def compliance(fmt: str) -> None:
-    """Pledge compliance per platform: notified, answered (in time), delisted, disputed, overdue, median hours to
-    delist, re-listings caught."""
-    frame = compliance_report(open_database(load_settings()))
+@click.option("--as-of", "as_of", type=WHEN, default=None,
+              help="The clock: an ISO 8601 instant (without zone: the display zone) or a date (the end of that day "
+                   "in the display zone). Default: now. Overdue means 'past the deadline at this instant'.")
+def compliance(fmt: str, as_of) -> None:  # noqa: ANN001
+    """Pledge compliance per platform as of a stated instant: notified, answered (in time), delisted, disputed,
+    awaiting an answer, overdue, median hours to delist, re-listings caught.
+
+    The same function computes the digest's and the web UI's figures, so for the same --as-of they agree.
+    The CSV has every column (as_of in UTC, answered_late, warned, violations …)."""
+    settings = load_settings()
+    clock = resolve_as_of(as_of, settings.timezone)
+    frame = compliance_report(open_database(settings), clock)
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        out = frame.copy()
+        out["as_of"] = clock.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        click.echo(out.to_csv(index=False), nl=False)
         return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    title = f"pledge compliance as of {format_as_of(clock, settings.timezone)} ({clock:%Y-%m-%d %H:%M} UTC)"
     if frame.empty:
-        click.echo("no platforms")
+        console.print(f"{title}: no platforms")
         return
-    click.echo(f"{'platform':<12}{'deadline':>9}{'notified':>9}{'answered':>9}{'in time':>8}{'delisted':>9}"
-               f"{'disputed':>9}{'overdue':>8}{'h→delist':>9}{'relisted':>9}")
-    for r in frame.itertuples(index=False):
-        deadline = f"{r.deadline_hours}h" if r.deadline_hours else "-"
-        in_time = "-" if r.answered_in_time is None or r.answered_in_time != r.answered_in_time else int(r.answered_in_time)
-        hours = "-" if r.median_hours_to_delist is None or r.median_hours_to_delist != r.median_hours_to_delist \
-            else f"{r.median_hours_to_delist:.1f}"
-        click.echo(f"{r.platform:<12}{deadline:>9}{r.notified:>9}{r.answered:>9}{in_time!s:>8}{r.delisted:>9}"
-                   f"{r.disputed:>9}{r.overdue:>8}{hours:>9}{r.relistings_caught:>9}")
+    table = Table(title=title, header_style="bold")
+    for name, label in SHOWN:
+        table.add_column(label, justify="left" if name == "platform" else "right")
+    for r in frame.to_dict("records"):
+        table.add_row(*(_cell(name, r[name]) for name, _ in SHOWN))
+    console.print(table)
+
+
+def _cell(name: str, value) -> str:  # noqa: ANN001
+    import pandas as pd
+
+    if value is None or pd.isna(value):
+        return "-"
+    if name == "deadline_hours":
+        return f"{value}h"
+    if name == "median_hours_to_delist":
+        return f"{value:.1f}"
+    return str(value)
 
 
 @click.group()

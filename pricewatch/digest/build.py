@@ -26,7 +26,8 @@ from pricewatch.alerts.export import COLUMNS, SEVERITY_ORDER
 from pricewatch.detect.load import load_listings, load_observations
 from pricewatch.digest.charts import index_chart, price_chart
 from pricewatch.emergency import emergencies_frame
-from pricewatch.enforcement.compliance import compliance
+from pricewatch.enforcement.compliance import as_of_instant, compliance, format_as_of, resolve_as_of
+from pricewatch.enforcement.compliance import records as compliance_records
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
 
@@ -40,7 +41,7 @@ LABELS = {
            "evidence": "evidence", "none": "No active alerts.", "more": "more alerts in the attached CSV",
            "platform": "platform", "notified": "notified", "answered": "answered", "in_time": "in time",
            "delisted": "delisted", "disputed": "disputed", "overdue": "overdue", "relisted": "re-listings",
-           "category": "category", "change": "change", "prima_facie": "All alerts are presumptive (prima facie); "
+           "category": "category", "change": "change", "as_of": "as of", "awaiting": "awaiting", "prima_facie": "All alerts are presumptive (prima facie); "
            "sellers may show cost increases.", "times": "Times in"},
     "zh": {"title": "pricewatch 每日价格监测简报", "new": "新增", "continuing": "持续", "closed": "已结束",
            "alerts": "预警（按严重程度排序）", "by_category": "按品类", "by_platform": "按平台",
@@ -48,7 +49,7 @@ LABELS = {
            "baseline": "基准价", "now": "现价", "rule": "规则", "evidence": "证据", "none": "当前无预警。",
            "more": "条预警见附件 CSV", "platform": "平台", "notified": "已通知", "answered": "已答复",
            "in_time": "按时", "delisted": "已下架", "disputed": "有异议", "overdue": "逾期", "relisted": "重新上架",
-           "category": "品类", "change": "变动", "prima_facie": "所有预警均为初步（表面证据）判断，经营者可提供成本上涨证明。",
+           "category": "品类", "change": "变动", "as_of": "截至", "awaiting": "待答复", "prima_facie": "所有预警均为初步（表面证据）判断，经营者可提供成本上涨证明。",
            "times": "时区"},
 }
 
@@ -60,6 +61,7 @@ class Digest:
     csv: str
     alerts: pd.DataFrame
     counts: dict
+    compliance: pd.DataFrame | None = None  # the pledge-compliance figures shown (attrs["as_of"]: their clock)
     html_path: Path | None = None
     csv_path: Path | None = None
 
@@ -97,8 +99,13 @@ def _counts(alerts: pd.DataFrame, lo: datetime, hi: datetime) -> dict:
     return {"new": int(new.sum()), "continuing": int(continuing.sum()), "closed": int(closed_today.sum())}
 
 
-def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20) -> Digest:
-    """Build the digest for ``day`` (default: today in the display zone)."""
+def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
+                 as_of: datetime | None = None) -> Digest:
+    """Build the digest for ``day`` (default: today in the display zone).
+
+    Pledge compliance is computed by :func:`pricewatch.enforcement.compliance.compliance` at ``as_of`` (default: the
+    end of ``day`` in the display zone, or now if that is still ahead), and the digest states that clock.
+    """
     tz = db.settings.timezone
     day = day or datetime.now(ZoneInfo(tz)).date()
     lo, hi = _window(day, tz)
@@ -140,7 +147,8 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20)
             market_rows = moves.sort_values("change_pct", ascending=False).to_dict("records")
             market_chart = index_chart(detection.index[detection.index["day"] >= start - pd.Timedelta(days=30)],
                                        start, "category index (1.0 = pre-emergency baseline)")
-    report = compliance(db)
+    compliance_clock = as_of_instant(as_of) if as_of is not None else min(as_of_instant(None), resolve_as_of(day, tz))
+    report = compliance(db, compliance_clock)
 
     by_category = shown.groupby("category").size().sort_values(ascending=False).to_dict() if len(shown) else {}
     by_platform = shown.groupby("platform").size().sort_values(ascending=False).to_dict() if len(shown) else {}
@@ -148,7 +156,8 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20)
     html = env.get_template("digest.html.j2").render(
         L=lang, lang=db.settings.language, day=day, tz=tz, counts=counts, yesterday=yesterday, cards=cards,
         total=len(shown), by_category=by_category, by_platform=by_platform, market_rows=market_rows,
-        market_chart=market_chart, compliance=report.to_dict("records"),
+        market_chart=market_chart, compliance=compliance_records(report),
+        compliance_as_of=format_as_of(compliance_clock, tz),
         generated=datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
     )
     export = shown.copy()
@@ -157,7 +166,7 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20)
             export[name] = pd.to_datetime(export[name], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         export["increase_pct"] = export["increase_pct"].round(2)
     csv = export.reindex(columns=COLUMNS).to_csv(index=False)
-    return Digest(day=day, html=html, csv=csv, alerts=shown, counts=counts)
+    return Digest(day=day, html=html, csv=csv, alerts=shown, counts=counts, compliance=report)
 
 
 def write_digest(db: Database, digest: Digest, folder: Path | None = None) -> Digest:

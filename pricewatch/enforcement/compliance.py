@@ -1,14 +1,45 @@
-"""Pledge compliance per platform: did platforms answer in time and delist?
+"""Pledge compliance per platform: did platforms answer in time and delist? One function, one explicit clock.
 
-Per platform: violations notified; answered; answered within the pledge's delisting deadline; delisted; disputed;
-overdue (notified, unanswered, past the deadline); median hours from notification to a delisting answer; re-listings
-caught (delisted listings found selling again). Platforms without a recorded pledge have no deadline: nothing is
-overdue for them and "in time" is blank.
+:func:`compliance` is the only place the figures are computed; ``pricewatch compliance``, the daily digest, the
+demo and the web UI's platform page all call it, so for the same clock they show the same numbers. The clock
+(``as_of``, a UTC instant, default now) is explicit because "overdue" depends on it: the same platform is not
+overdue one hour after notification and overdue a day later. Everything is read *as it stood at* ``as_of``:
+alerts detected after it do not exist yet, notifications and answers after it have not happened yet, re-listings
+found after it are not counted. So the digest for a past day is reproducible, and two surfaces given the same
+clock cannot disagree. (An answer later replaced by another cannot be rewound: ``response`` holds the latest
+answer, counted once its ``answered_at`` — the first answer's time — is at or before the clock.)
+
+Columns of the returned DataFrame (one row per platform, ordered by name; new figures are added as columns, so
+callers select the columns they show — issue 14 adds feed accuracy this way):
+
+==========================  =======================================================================================
+``as_of``                   the clock (UTC ``Timestamp``), the same in every row; also in ``frame.attrs["as_of"]``
+``platform``                platform name
+``country``                 ISO 3166 country or ``None``
+``pledge_signed_on``        date the pledge was signed, or ``None``
+``deadline_hours``          hours the platform pledged to delist within (``Int64``; ``<NA>`` without a pledge)
+``violations``              alerts on the platform's listings detected by ``as_of``
+``notified``                of those, delivered to the platform (``notified_at`` ≤ ``as_of``)
+``answered``                of the notified, answered (delisted / disputed / warned) by ``as_of``
+``answered_in_time``        answered within ``deadline_hours`` of notification (``Int64``; ``<NA>`` without pledge)
+``answered_late``           answered, but after the deadline (``Int64``; ``<NA>`` without pledge)
+``delisted``                answered ``delisted``
+``disputed``                answered ``disputed``
+``warned``                  answered ``warned`` (the seller was warned, the listing kept)
+``awaiting``                notified, unanswered, still open, deadline not yet passed at ``as_of``
+``overdue``                 notified, unanswered, still open (not closed or dismissed by ``as_of``), and the
+                            deadline passed before ``as_of``; always 0 without a pledge (no deadline to miss)
+``median_hours_to_delist``  median hours from notification to a ``delisted`` answer (float; NaN when none)
+``relistings_caught``       delisted listings found selling again (re-check) by ``as_of``
+==========================  =======================================================================================
+
+Counting is vectorised (one query for the alerts, one for the re-listings, then group-bys); nothing loops over
+alerts in Python.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import select
@@ -16,6 +47,12 @@ from sqlalchemy import select
 from pricewatch.errors import PricewatchError
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, AuditLog, Listing, Platform, utcnow
+
+COLUMNS = ["as_of", "platform", "country", "pledge_signed_on", "deadline_hours", "violations", "notified",
+           "answered", "answered_in_time", "answered_late", "delisted", "disputed", "warned", "awaiting", "overdue",
+           "median_hours_to_delist", "relistings_caught"]
+COUNTS = ["violations", "notified", "answered", "delisted", "disputed", "warned", "awaiting", "overdue",
+          "relistings_caught"]
 
 
 def set_pledge(db: Database, name: str, *, deadline_hours: int | None = None, signed_on: date | None = None,
@@ -42,46 +79,111 @@ def set_pledge(db: Database, name: str, *, deadline_hours: int | None = None, si
         return platform
 
 
-def compliance(db: Database, now: datetime | None = None) -> pd.DataFrame:
-    """One row per platform with the columns described in the module docstring."""
-    now = now or utcnow()
+def as_of_instant(as_of: datetime | None) -> pd.Timestamp:
+    """The clock as a UTC Timestamp: ``None`` is now; a naive datetime is taken as UTC."""
+    if as_of is None:
+        return pd.Timestamp(utcnow())
+    stamp = pd.Timestamp(as_of)
+    return stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+
+
+def resolve_as_of(value: date | datetime | None, tz: str) -> pd.Timestamp:
+    """A user's ``--as-of``: a calendar date is the END of that day in ``tz`` (what a digest for that day means);
+    a naive instant is read in ``tz``; an aware one is converted; ``None`` is now. Returns a UTC Timestamp."""
+    if value is None:
+        return as_of_instant(None)
+    if isinstance(value, datetime):
+        stamp = pd.Timestamp(value)
+        return (stamp.tz_localize(tz) if stamp.tzinfo is None else stamp).tz_convert(UTC)
+    return (pd.Timestamp(value).tz_localize(tz) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)).tz_convert(UTC)
+
+
+def compliance(db: Database, as_of: datetime | None = None, *, platforms: list[str] | None = None) -> pd.DataFrame:
+    """Pledge-compliance figures per platform as they stood at ``as_of`` (UTC; default now).
+
+    Returns the columns listed in the module docstring, one row per platform (all platforms, or only those named in
+    ``platforms``), with ``frame.attrs["as_of"]`` set. A platform without alerts has zeros.
+    """
+    clock = as_of_instant(as_of)
     with db.session() as s:
-        rows = s.execute(select(Platform.name, Platform.delisting_deadline_hours, Alert.status, Alert.notified_at,
-                                Alert.answered_at, Alert.response, Alert.id)
-                         .join(Listing, Listing.platform_id == Platform.id)
-                         .join(Alert, Alert.listing_id == Listing.id)).all()
-        relists = s.execute(select(AuditLog.target).where(AuditLog.action == "violation.relisted")).scalars().all()
-        alert_platform = dict(s.execute(select(Alert.id, Platform.name).join(Listing, Listing.id == Alert.listing_id)
-                                        .join(Platform, Platform.id == Listing.platform_id)).all())
-        platforms = s.execute(select(Platform.name, Platform.delisting_deadline_hours)).all()
-    frame = pd.DataFrame(rows, columns=["platform", "deadline_hours", "status", "notified_at", "answered_at",
-                                        "response", "alert_id"])
-    relisted_by_platform: dict[str, int] = {}
-    for target in relists:
-        name = alert_platform.get(int(target.split(":")[1]))
-        relisted_by_platform[name] = relisted_by_platform.get(name, 0) + 1
-    out = []
-    for name, deadline in sorted(platforms):
-        f = frame[frame["platform"] == name]
-        notified = f[f["notified_at"].notna()]
-        answered = notified[notified["answered_at"].notna()]
-        hours = ((pd.to_datetime(answered["answered_at"], utc=True) - pd.to_datetime(answered["notified_at"], utc=True))
-                 .dt.total_seconds() / 3600) if len(answered) else pd.Series(dtype=float)
-        delisted = answered[answered["response"] == "delisted"]
-        delist_hours = hours[answered["response"] == "delisted"] if len(answered) else hours
-        if deadline:
-            limit = timedelta(hours=deadline)
-            in_time = int((hours <= deadline).sum())
-            open_ = notified[notified["answered_at"].isna()]
-            overdue = int((pd.to_datetime(open_["notified_at"], utc=True) + limit < pd.Timestamp(now)).sum())
-        else:
-            in_time, overdue = None, 0
-        out.append({
-            "platform": name, "deadline_hours": deadline, "violations": len(f), "notified": len(notified),
-            "answered": len(answered), "answered_in_time": in_time, "delisted": len(delisted),
-            "disputed": int((answered["response"] == "disputed").sum()),
-            "warned": int((answered["response"] == "warned").sum()), "overdue": overdue,
-            "median_hours_to_delist": float(delist_hours.median()) if len(delist_hours) else None,
-            "relistings_caught": relisted_by_platform.get(name, 0),
-        })
-    return pd.DataFrame(out)
+        pstmt = select(Platform.id, Platform.name, Platform.country, Platform.pledge_signed_on,
+                       Platform.delisting_deadline_hours)
+        astmt = (select(Listing.platform_id, Alert.status, Alert.detected_at, Alert.notified_at, Alert.answered_at,
+                        Alert.response, Alert.closed_at)
+                 .join(Listing, Listing.id == Alert.listing_id))
+        rstmt = (select(Listing.platform_id, AuditLog.at, AuditLog.target)
+                 .join(Alert, AuditLog.target == "alert:" + _text(Alert.id))
+                 .join(Listing, Listing.id == Alert.listing_id)
+                 .where(AuditLog.action == "violation.relisted"))
+        if platforms:
+            pstmt = pstmt.where(Platform.name.in_(platforms))
+        plat = pd.DataFrame(s.execute(pstmt.order_by(Platform.name)).all(),
+                            columns=["platform_id", "platform", "country", "pledge_signed_on", "deadline_hours"])
+        alerts = pd.DataFrame(s.execute(astmt).all(), columns=["platform_id", "status", "detected_at", "notified_at",
+                                                               "answered_at", "response", "closed_at"])
+        relisted = pd.DataFrame(s.execute(rstmt).all(), columns=["platform_id", "at", "target"])
+    for name in ("detected_at", "notified_at", "answered_at", "closed_at"):
+        alerts[name] = pd.to_datetime(alerts[name], utc=True)
+    relisted["at"] = pd.to_datetime(relisted["at"], utc=True)
+
+    deadline = plat.set_index("platform_id")["deadline_hours"].astype("Float64")
+    alerts = alerts[alerts["detected_at"] <= clock]
+    hours_limit = alerts["platform_id"].map(deadline).astype("Float64")
+    notified = alerts["notified_at"].notna() & (alerts["notified_at"] <= clock)
+    answered = notified & alerts["answered_at"].notna() & (alerts["answered_at"] <= clock)
+    response = alerts["response"].where(answered)
+    hours = (alerts["answered_at"] - alerts["notified_at"]).dt.total_seconds() / 3600
+    due = alerts["notified_at"] + pd.to_timedelta(hours_limit.fillna(0).astype(float), unit="h")
+    still_open = alerts["closed_at"].isna() | (alerts["closed_at"] > clock)
+    unanswered = notified & ~answered & still_open
+    pledged = hours_limit.notna()
+    flags = pd.DataFrame({
+        "platform_id": alerts["platform_id"],
+        "violations": True,
+        "notified": notified,
+        "answered": answered,
+        "answered_in_time": answered & pledged & (hours <= hours_limit).fillna(False),
+        "answered_late": answered & pledged & (hours > hours_limit).fillna(False),
+        "delisted": response == "delisted",
+        "disputed": response == "disputed",
+        "warned": response == "warned",
+        "awaiting": unanswered & ~(pledged & (due < clock)),
+        "overdue": unanswered & pledged & (due < clock),
+    })
+    counts = flags.groupby("platform_id").sum()
+    delist_hours = hours[response == "delisted"].groupby(alerts["platform_id"]).median()
+    relistings = relisted[relisted["at"] <= clock].groupby("platform_id").size()
+
+    out = plat.set_index("platform_id")
+    for name in [c for c in flags.columns if c != "platform_id"]:
+        out[name] = counts[name].reindex(out.index).fillna(0).astype(int) if len(counts) else 0
+    out["median_hours_to_delist"] = delist_hours.reindex(out.index).astype(float)
+    out["relistings_caught"] = relistings.reindex(out.index).fillna(0).astype(int)
+    out["deadline_hours"] = out["deadline_hours"].astype("Int64")
+    for name in ("answered_in_time", "answered_late"):
+        out[name] = out[name].astype("Int64").where(out["deadline_hours"].notna(), pd.NA)
+    out["as_of"] = clock
+    frame = out.reset_index(drop=True).reindex(columns=COLUMNS)
+    for name in COUNTS:
+        frame[name] = frame[name].astype(int)
+    frame.attrs["as_of"] = clock
+    return frame
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The report as plain dicts for templates and JSON: missing values (``<NA>``, NaN) become ``None``."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _text(column):  # noqa: ANN001, ANN202
+    """An integer column as text, for joining ``audit_log.target`` (``alert:<id>``) on both backends."""
+    from sqlalchemy import String, cast
+
+    return cast(column, String)
+
+
+def format_as_of(clock: pd.Timestamp, tz: str | None = None) -> str:
+    """``2020-02-16 09:30 UTC+08:00`` — the clock in the display zone with its offset (UTC when no zone)."""
+    local = clock.tz_convert(tz) if tz else clock
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:]}"
