@@ -51,34 +51,36 @@ def test_date_filters_are_days_in_the_display_zone(dataset):
 
 def test_daily_by_listing(dataset):
     frame = history.query(dataset, platforms="jd", freq="D", by="listing", tz="Asia/Shanghai")
-    rows = {(str(r.day), r.listing_id): (r.median, r.min, r.max, r.count, r.observations)
-            for r in frame.itertuples()}
+    rows = {(str(r.day), r.listing_id): (r.median, r.min, r.max, r.n_prices, r.n_observations)
+            for r in frame.fillna(-1).itertuples()}
     assert rows == {
         ("2020-01-19", "m1"): (0.55, 0.5, 0.6, 2, 2),
         ("2020-01-20", "m1"): (1.0, 1.0, 1.0, 1, 1),
         ("2020-01-19", "m2"): (1.0, 1.0, 1.0, 1, 1),   # (45 + 5 shipping) / 50
-        ("2020-01-20", "m2"): (2.0, 2.0, 2.0, 1, 1),
+        ("2020-01-20", "m2"): (-1, -1, -1, 0, 1),      # out of stock: observed, not an offer
     }
+    included = history.query(dataset, listings="m2", freq="D", tz="Asia/Shanghai", include_unavailable=True)
+    assert included[["median", "n_prices", "n_observations"]].values.tolist() == [[1.0, 1, 1], [2.0, 1, 1]]
 
 
 def test_daily_by_category_never_mixes_units(dataset):
     frame = history.query(dataset, freq="D", by="category", tz="UTC")
     masks = frame[(frame["category"] == "mask.surgical") & (frame["unit"] == "piece")]
-    assert masks.set_index(masks["day"].astype(str))[["median", "count"]].to_dict("index") == {
-        "2020-01-19": {"median": 0.8, "count": 4},  # 0.5, 0.6, 1.0 (m1) and 1.0 (m2)
-        "2020-01-20": {"median": 2.0, "count": 1},
+    assert masks.set_index(masks["day"].astype(str))[["median", "n_prices"]].fillna(-1).to_dict("index") == {
+        "2020-01-19": {"median": 0.8, "n_prices": 4},  # 0.5, 0.6, 1.0 (m1) and 1.0 (m2)
+        "2020-01-20": {"median": -1, "n_prices": 0},   # only m2's out-of-stock 2.0, which is not an offer
     }
     alcohol = frame[frame["category"] == "disinfectant.alcohol"]
     assert alcohol["unit"].unique().tolist() == ["ml"]
-    assert alcohol["median"].tolist() == [pytest.approx(0.04), pytest.approx(0.045)]
+    assert alcohol["median"].tolist() == [0.04, 0.045]  # exact: rounded once to 4 significant digits
     # the unnormalised listing is counted as an observation but has no unit price
     unknown = frame[frame["unit"].isna()]
-    assert unknown["count"].tolist() == [0] and unknown["observations"].tolist() == [1]
+    assert unknown["n_prices"].tolist() == [0] and unknown["n_observations"].tolist() == [1]
 
 
 def test_daily_by_seller_and_platform(dataset):
     by_seller = history.query(dataset, freq="D", by="seller", tz="UTC", sellers="s1")
-    assert by_seller["count"].sum() == 5
+    assert by_seller["n_prices"].sum() == 4 and by_seller["n_observations"].sum() == 5  # one out of stock
     by_platform = history.query(dataset, freq="D", by="platform", tz="UTC", categories="disinfectant.alcohol")
     assert by_platform[["platform", "max"]].values.tolist() == [["tmall", 0.04], ["tmall", 0.045]]
 
@@ -88,7 +90,7 @@ def test_history_command_writes_csv_and_parquet(dataset, run_cli, workdir):
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("observed_at,platform,listing_id")
-    assert lines[1].startswith("2020-01-19T02:00:00.000000Z,jd,m2")
+    assert lines[1].startswith("2020-01-19T02:00:00Z,jd,m2")
     result = run_cli("history", "--daily", "--by", "platform", "--format", "parquet", "-o", "p.parquet")
     assert result.exit_code == 0, result.output
     frame = pd.read_parquet(workdir / "p.parquet")

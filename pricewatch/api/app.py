@@ -25,7 +25,7 @@ from pricewatch import __version__, history
 from pricewatch.enforcement.responses import DecisionFinal, answer, decide
 from pricewatch.errors import PricewatchError
 from pricewatch.ingest import ingest_frame
-from pricewatch.instants import check_range, parse_when
+from pricewatch.instants import check_range, day_text, parse_when, utc_text, utc_texts
 from pricewatch.keys import Principal, authenticate
 from pricewatch.normalize.category import TAXONOMY
 from pricewatch.store.engine import Database
@@ -232,7 +232,7 @@ def create_app(db: Database) -> FastAPI:
                 s.commit()  # the platform's statement is kept as information
                 raise HTTPException(409, str(exc)) from None
             s.commit()
-            return {"id": alert.id, "status": alert.status, "answered_at": alert.answered_at.isoformat()}
+            return {"id": alert.id, "status": alert.status, "answered_at": utc_text(alert.answered_at)}
 
     @app.post("/v1/violations/{alert_id}/decision", summary="A regulator upholds or dismisses a violation",
               responses=_documented(400, 401, 403, 404, 413, 422))
@@ -283,16 +283,12 @@ def create_app(db: Database) -> FastAPI:
                region: str | None = Query(None, max_length=16), since: str | None = Query(None, description=WHEN),
                until: str | None = Query(None, description=WHEN),
                by: str = Query("category", pattern="^(category|platform|seller|listing)$"),
+               include_unavailable: bool = Query(False, description="let out-of-stock and placeholder prices in"),
                p: Principal = Depends(require("analyst", "regulator"))) -> dict:
         start, end = _range(since, until)
         _known_categories(category)
-        frame = history.query(db, categories=category, platforms=platform, start=start, end=end)
-        if region and not frame.empty:
-            with db.session() as s:
-                keys = {(pl, k) for pl, k in s.execute(select(Platform.name, Listing.listing_key).join(Platform)
-                                                       .where(Listing.region.like(f"{region.upper()}%")))}
-            frame = frame[[(pl, k) in keys for pl, k in zip(frame["platform"], frame["listing_id"])]]
-        daily = history.daily(frame, by=by, tz=db.settings.timezone) if not frame.empty else frame
+        daily = history.query(db, categories=category, platforms=platform, regions=region, start=start, end=end,
+                              freq="D", by=by, include_unavailable=include_unavailable)
         return {"by": by, "timezone": db.settings.timezone, "rows": _records(daily)}
 
     @app.get("/v1/index", summary="Daily category price index (1.0 = listings at their reference price)",
@@ -301,29 +297,18 @@ def create_app(db: Database) -> FastAPI:
               p: Principal = Depends(require("analyst", "regulator"))) -> dict:
         _known_categories(category)
         base_when = _when("base_end", base_end)
-        from analysis.baseline import own_baselines
-        from analysis.market import category_index
-        from analysis.series import daily_series
-
-        frame = history.query(db, categories=category)
-        if frame.empty:
+        table, end = history.price_index(db, categories=category, reference_end=base_when)
+        if end is None:
             return {"rows": []}
-        with db.session() as s:
-            ids = {(pl, k): i for i, pl, k in s.execute(select(Listing.id, Platform.name, Listing.listing_key)
-                                                        .join(Platform))}
-        obs = frame.assign(listing_id=[ids[(pl, k)] for pl, k in zip(frame["platform"], frame["listing_id"])])
-        daily = daily_series(obs)
-        end = _utc_timestamp(base_when) if base_when is not None else daily["day"].min() + pd.Timedelta(days=30)
-        t0 = pd.Series(end, index=daily["listing_id"].unique())
-        base = own_baselines(daily, t0, "median_30d")
-        meta = obs.groupby("listing_id")[["category", "currency", "unit"]].last()
-        table = category_index(daily, base, meta)
-        return {"reference_window_end": end.isoformat(), "rows": _records(table.dropna(subset=["index"]))}
+        return {"reference_window_end": utc_text(end.to_pydatetime()), "rows": _records(table)}
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}
 
+    from pricewatch.api.cooperation import include_cooperation
+
+    include_cooperation(app, db)  # feed validation, public reports, reconciliation, warnings (own modules)
     return app
 
 
@@ -361,11 +346,6 @@ def _known_categories(categories: list[str] | None) -> None:
     unknown = sorted(set(categories or ()) - set(TAXONOMY))
     if unknown:
         raise HTTPException(422, f"query.category: unknown {', '.join(unknown)[:200]}; known: {', '.join(TAXONOMY)}")
-
-
-def _utc_timestamp(value) -> pd.Timestamp:  # noqa: ANN001
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _ingest_body(db: Database, body: bytes, p: Principal):  # noqa: ANN202
@@ -407,15 +387,20 @@ def _too_deep(text: str) -> bool:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON objects: instants ISO 8601 UTC with Z, days YYYY-MM-DD (``pricewatch.instants``), numbers as
+    the exact decimals they were rounded to (``pricewatch.amounts``; Python's shortest repr, not pandas'
+    10-digit JSON writer), NaN as null."""
     if frame.empty:
         return []
     out = frame.copy()
     for name in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[name]):
-            out[name] = out[name].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            out[name] = utc_texts(out[name])
         elif out[name].dtype == object:
-            out[name] = out[name].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-    return json.loads(out.to_json(orient="records", force_ascii=False))
+            out[name] = out[name].map(lambda v: day_text(v) if hasattr(v, "isoformat") else v)
+        out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return [dict(zip(out.columns, (v.item() if hasattr(v, "item") else v for v in row)))
+            for row in out.itertuples(index=False, name=None)]
 
 
 __all__ = ["create_app"]

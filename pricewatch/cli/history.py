@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -21,18 +20,25 @@ from pricewatch.store import open_database
               help="Taxonomy id, e.g. mask.surgical (repeatable).")
 @click.option("--since", type=WHEN, help="From this day (in the display zone) or instant.")
 @click.option("--until", type=WHEN, help="Up to and including this day, or up to this instant.")
-@click.option("--daily", is_flag=True, help="One row per day and group: median, min, max and count of unit prices.")
+@click.option("--daily", is_flag=True, help="One row per day and group: median, min, max of the offers' unit prices, "
+              "n_prices and n_observations.")
 @click.option("--by", type=click.Choice(sorted(history_api.GROUPS)), default="listing", show_default=True,
               help="Grouping for --daily.")
+@click.option("--include-unavailable", is_flag=True,
+              help="Let out-of-stock and sold-out placeholder prices into the daily figures (left out by default).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "parquet"]), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file (required for parquet).")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="Rows shown in table format (0 = all).")
-def history(platforms, listings, sellers, categories, since, until, daily, by, fmt, output, limit) -> None:  # noqa: ANN001
+def history(platforms, listings, sellers, categories, since, until, daily, by, include_unavailable, fmt, output,
+            limit) -> None:  # noqa: ANN001
     """What did a listing, seller or category cost, per observation or per day.
 
-    Times are shown in the configured zone ([display] timezone); CSV and Parquet keep UTC instants (ISO 8601).
-    Unit prices are per piece, ml or g in the listing's currency.
+    Times are shown in the configured zone ([display] timezone); CSV and Parquet keep UTC instants (ISO 8601 with
+    Z) and days as YYYY-MM-DD. Unit prices are per piece, ml or g in the listing's currency, to 4 significant
+    digits; prices to the currency's minor unit; CSV writes them as exact decimals, Parquet as decimal128.
+    Daily figures count offers only: out-of-stock and placeholder prices (9999…) are left out unless
+    --include-unavailable.
 
     \b
     Examples:
@@ -46,51 +52,67 @@ def history(platforms, listings, sellers, categories, since, until, daily, by, f
     frame = history_api.query(
         db, platforms=platforms or None, listings=listings or None, sellers=sellers or None,
         categories=categories or None, start=since, end=until, freq="D" if daily else None, by=by,
+        include_unavailable=include_unavailable,
     )
     if fmt == "parquet":
         if output is None:
             raise click.UsageError("--format parquet needs --output FILE")
-        frame.to_parquet(output, index=False)
+        write_parquet(frame, output)
         click.echo(f"wrote {len(frame):,} rows to {output}")
         return
     if fmt == "csv":
-        out = frame.copy()
-        if "observed_at" in out:
-            out["observed_at"] = out["observed_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        text = to_csv(frame)
         if output is None:
-            click.echo(out.to_csv(index=False), nl=False)
+            click.echo(text, nl=False)
         else:
-            out.to_csv(output, index=False)
+            output.write_text(text, encoding="utf-8")
             click.echo(f"wrote {len(frame):,} rows to {output}")
         return
     _print_table(frame, settings.timezone, limit)
 
 
-def _print_table(frame, tz: str, limit: int) -> None:  # noqa: ANN001
-    from rich.console import Console
-    from rich.table import Table
+def to_csv(frame) -> str:  # noqa: ANN001
+    """CSV text: instants ISO 8601 UTC with Z, days YYYY-MM-DD, rounded numbers as their exact decimals."""
+    from pricewatch.instants import utc_texts
 
-    # piped output is not 80 columns wide by nature: give tables room instead of wrapping every cell
-    console = Console(width=None if sys.stdout.isatty() else 200)
+    out = frame.copy()
+    if "observed_at" in out:
+        out["observed_at"] = utc_texts(out["observed_at"])
+    return out.to_csv(index=False)
+
+
+def write_parquet(frame, path: Path) -> None:  # noqa: ANN001
+    import pyarrow.parquet as pq
+
+    from pricewatch.amounts import arrow_table
+
+    pq.write_table(arrow_table(frame), path)
+
+
+def _print_table(frame, tz: str, limit: int) -> None:  # noqa: ANN001
+    from pricewatch.amounts import money_text, unit_price_text
+    from pricewatch.cli.tables import console, print_table
+
     if frame.empty:
-        console.print("no observations match")
+        console().print("no observations match")
         return
     shown = frame if not limit else frame.tail(limit)
-    table = Table(show_lines=False, header_style="bold")
     columns = [c for c in shown.columns if c not in ("title", "source", "snapshot_sha256")]
-    for name in columns:
-        label = f"observed_at ({tz})" if name == "observed_at" else name
-        table.add_column(label, justify="right" if shown[name].dtype.kind in "fi" else "left")
     display = shown[columns].copy()
     if "observed_at" in display:
         display["observed_at"] = display["observed_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
-    for name in ("price", "shipping", "median", "min", "max"):
+    if "offer" in display:
+        display["offer"] = display["offer"].map({True: "yes", False: "no"})
+    for name in ("price", "shipping"):
         if name in display:
-            display[name] = display[name].map(lambda v: "" if v != v else f"{v:,.2f}")
-    if "unit_price" in display:
-        display["unit_price"] = display["unit_price"].map(lambda v: "" if v != v else f"{v:,.4f}")
-    for row in display.astype(object).where(display.notna(), "").itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
-    console.print(table)
+            display[name] = [money_text(v, c) for v, c in zip(display[name], display["currency"])]
+    for name in ("unit_price", "median", "min", "max"):
+        if name in display:
+            display[name] = [unit_price_text(v, c) for v, c in zip(display[name], display["currency"])]
+    numeric = {c for c in columns if c in ("price", "shipping", "unit_price", "median", "min", "max", "n_prices",
+                                           "n_observations")}
+    labels = [f"observed_at ({tz})" if c == "observed_at" else f"day ({tz})" if c == "day" else c for c in columns]
+    rows = display.astype(object).where(display.notna(), "").itertuples(index=False)
+    print_table(labels, rows, right={f"{c}" for c in numeric})
     if limit and len(frame) > limit:
-        console.print(f"(last {limit} of {len(frame):,} rows; --limit 0 for all, or --format csv)")
+        console().print(f"(last {limit} of {len(frame):,} rows; --limit 0 for all, or --format csv)")
