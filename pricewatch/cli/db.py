@@ -1,4 +1,4 @@
-"""``pricewatch db``: schema upgrades."""
+"""``pricewatch db``: schema upgrades; monthly partitions on PostgreSQL."""
 
 import click
 
@@ -28,3 +28,34 @@ def db_current() -> None:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     click.echo(f"current: {current_revision(engine) or 'none'}; head: {head_revision()}")
+
+
+@db.command("partitions")
+@click.option("--ahead", type=click.IntRange(0, 120), default=3, show_default=True,
+              help="Months after this one (UTC) that get their partition now.")
+def db_partitions(ahead: int) -> None:
+    """PostgreSQL: create the monthly partitions of price_observation ahead of time, give months waiting in the
+    DEFAULT partition their own, and list the partitions with PostgreSQL's row estimates.
+
+    The service runs this daily (job `partitions`); SQLite has one plain table and nothing to do.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from pricewatch.store.partitions import list_partitions, maintain
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name != "postgresql":
+        click.echo("SQLite: price_observation is one plain table; nothing to partition.")
+        return
+    upgrade(engine)
+    created = maintain(engine, ahead=ahead)
+    click.echo(f"created: {', '.join(created)}" if created else "every partition was already there")
+    with engine.connect() as conn:
+        parts = list_partitions(conn)
+    table = Table("partition", "holds (UTC)", "rows (estimate)")
+    for part in parts:
+        span = f"{part.month:%Y-%m}" if part.month else "any other month (DEFAULT)"
+        table.add_row(part.name, span, f"{part.rows:,}")
+    Console().print(table)

@@ -8,7 +8,9 @@ also be run once by hand (``pricewatch jobs run NAME``).
 - ``detect``: all detectors over stored observations;
 - ``dispatch``: send what is due from the webhook outbox;
 - ``recheck``: the pages of listings answered "delisted" are crawled again; those still selling are reopened;
-- ``digest``: write the daily digest, and e-mail it when ``[mail]`` is configured.
+- ``digest``: write the daily digest, and e-mail it when ``[mail]`` is configured;
+- ``partitions``: on PostgreSQL, create the monthly partitions of ``price_observation`` for this month and the
+  next three (and for months whose rows wait in the DEFAULT partition); nothing on SQLite.
 
 """
 
@@ -111,10 +113,20 @@ def digest(db: Database) -> str:
     return summary
 
 
+def partitions(db: Database) -> str:
+    from pricewatch.store.partitions import maintain
+
+    if db.dialect != "postgresql":
+        return "partitions: none on SQLite (one plain table)"
+    created = maintain(db.engine, ahead=3)
+    return "partitions: " + (f"created {', '.join(created)}" if created else "all present")
+
+
 JOBS: dict[str, Callable[[Database], str]] = {
     "pull_feeds": pull_feeds, "crawl": crawl, "detect": detect, "dispatch": dispatch, "recheck": recheck, "digest": digest,
+    "partitions": partitions,
 }
 DEFAULT_SCHEDULE = {
     "pull_feeds": "every 30m", "crawl": "every 1h", "detect": "every 15m", "dispatch": "every 5s", "recheck": "every 1h",
-    "digest": "daily 08:00",
+    "digest": "daily 08:00", "partitions": "daily 03:00",
 }

@@ -204,8 +204,12 @@ class PriceObservation(Base):
     __tablename__ = "price_observation"
     __table_args__ = (
         UniqueConstraint("listing_id", "observed_at", "source", name="uq_price_observation_listing_time_source"),
-        Index("ix_price_observation_observed_at", "observed_at"),
+        # BRIN on PostgreSQL (partitions fill in time order; a B-tree on SQLite)
+        Index("ix_price_observation_observed_at", "observed_at", postgresql_using="brin"),
     )
+    # On PostgreSQL the table is partitioned by month on observed_at (revision 0006, pricewatch.store.partitions)
+    # and its primary key there is (id, observed_at), as partitioning requires; id alone stays unique (one
+    # sequence) and identifies a row for the ORM on both backends.
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
