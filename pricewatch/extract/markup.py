@@ -50,10 +50,14 @@ class PageIndex:
         from lxml import etree
 
         self.price, self.struck, self.stock, self.buttons, self.shipping, self.seller = [], [], [], [], [], []
+        self.data_sku: list = []
         self.itemprop: dict[str, list] = {}
         for el in tree.iter(etree.Element):
             tag = el.tag
             prop = el.get("itemprop")
+            if el.get("data-sku") is not None or el.get("data-product-sku") is not None or \
+                    el.get("data-product-id") is not None:
+                self.data_sku.append(el)
             marks = f"{el.get('class') or ''} {el.get('id') or ''}"
             if prop:
                 self.itemprop.setdefault(prop, []).append(el)
@@ -151,6 +155,16 @@ def _matches(el, chain: list[dict]) -> bool:  # noqa: ANN001
             return False
         node = node.getparent()
     return True
+
+
+def page_text(tree) -> str:  # noqa: ANN001
+    """The page's visible text in document order, one string: one line per text node (scripts and styles left out,
+    spaces collapsed). Searched once by regular expressions for SKU labels, seller names and stock phrases instead of
+    an XPath ``contains()`` over every text node per question; a label and its value in two elements ("ASIN" |
+    "B004SNMXRS") are a line apart, a seller name stops at its line."""
+    lines = (" ".join(t.split()) for t in tree.xpath("descendant::text()[not(parent::script) and not(parent::style) "
+                                                      "and not(parent::noscript)]"))
+    return "\n".join(line for line in lines if line)
 
 
 def visible_text(el) -> str:  # noqa: ANN001

@@ -143,14 +143,9 @@ def heuristic_price(tree, title: str | None) -> tuple[str | None, float]:  # noq
     return best, best_score
 
 
-_SELLER_NODES = ("descendant::text()[not(parent::script) and not(parent::style)][contains(., 'old by') or contains(., 'old By') or contains(., 'hipped by') or contains(., 'erkauf') or "
-                 "contains(., 'endu par') or contains(., 'endido por') or contains(., '店铺') or contains(., '卖家') or "
-                 "contains(., '販売元')]")
-
-
-def page_seller(tree, index: markup.PageIndex) -> str | None:  # noqa: ANN001
+def page_seller(index: markup.PageIndex, text: str) -> str | None:
     """The seller's display name from shop markup (JD's shop card, Taobao's shop name, eBay's seller card, Amazon's
-    seller link, ``.seller-name``) or a "Sold by …" / "店铺：…" text (one text node, not the page)."""
+    seller link, ``.seller-name``) or a "Sold by …" / "店铺：…" line of the page's visible ``text``."""
     for el in index.seller:
         if "J-hove-wrap" in (el.get("class") or ""):
             value = " ".join(el.xpath(".//*[contains(@class,'name')]//a/@title")).strip()
@@ -160,13 +155,8 @@ def page_seller(tree, index: markup.PageIndex) -> str | None:  # noqa: ANN001
             value = markup.visible_text(el)
         if value:
             return value[:120]
-    for text in tree.xpath(_SELLER_NODES):
-        if text.getparent() is not None and text.getparent().tag in ("script", "style"):
-            continue
-        m = SELLER_TEXT.search(text)
-        if m:
-            return m.group(1).strip().rstrip(".。").strip() or None
-    return None
+    m = SELLER_TEXT.search(text)
+    return (m.group(1).strip().rstrip(".。").strip() or None) if m else None
 
 
 def _parse_html(html: str):  # noqa: ANN202
@@ -224,6 +214,7 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
     read RDFa too (slow: its own parse)."""
     tree = _parse_html(html)
     index = markup.PageIndex(tree)
+    shown = markup.page_text(tree)
     lang = tree.get("lang") or _first_text(tree, "/html/@lang")
     url = url or _first_text(tree, "/html/head/link[@rel='canonical']/@href") or _first_text(
         tree, "/html/head/meta[@property='og:url']/@content")
@@ -241,7 +232,7 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
     availability = data.get("availability")
     sources["availability"] = "structured" if availability else None
     if availability is None:
-        availability = visible_availability(tree, index)
+        availability = visible_availability(tree, index, shown)
         sources["availability"] = "page" if availability != "unknown" else None
 
     # every price the structured data states: each offer in order, then OpenGraph
@@ -312,12 +303,14 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
         list_price = None
     sources["price"] = source
 
-    seller = data.get("seller") or page_seller(tree, index)
-    sku = data.get("sku")
-    sources["sku"] = "structured" if sku else None
+    seller = data.get("seller") or page_seller(index, shown)
+    # the SKU a buyer is shown ("SKU: …", "ASIN", "eBay item number", "Product code") beats structured data, which
+    # often holds a variant's or a feed's id; then structured data; then itemprop/meta/data attributes and models
+    sku, sources["sku"] = page_sku(tree, index, shown, strong_only=True), "page"
     if not sku:
-        sku = page_sku(tree, index)
-        sources["sku"] = "page" if sku else None
+        sku, sources["sku"] = data.get("sku"), "structured"
+    if not sku:
+        sku, sources["sku"] = page_sku(tree, index, shown), "page"
     shipping = None
     if data.get("shipping") is not None:
         shipping = parse_price(str(data["shipping"]), country, currency).amount or 0.0

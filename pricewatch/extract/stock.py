@@ -45,12 +45,26 @@ ADD_TO_CART = re.compile(
     r"añadir al carrito|agregar al carr|aggiungi al carrello|in winkelwagen|adicionar ao carrinho|do koszyka|"
     r"в корзину|купить|カートに入れる|今すぐ購入|加入购物车|立即购买|加入購物車|立即購買|장바구니|הוסף לסל", re.I)
 
-# the SKU as labelled on the page
-SKU_LABEL = re.compile(
-    r"(?:\bSKU|Art(?:ikel)?\.?\s*-?\s*Nr\.?|Artikelnummer|Item (?:model )?(?:number|no\.?)|Model(?: number| No\.?)?|"
-    r"Product code|Product ID|Part number|MPN|Réf(?:érence)?\.?|Ref\.|Referencia|Codice|Código|Kod produktu|"
-    r"Артикул|商品编号|商品編號|商品番号|型号|型號|品番|货号|貨號|商品コード|מק\"ט)\s*[:：#]?\s*"
-    r"([A-Za-z0-9][A-Za-z0-9._/-]{2,40})", re.I)
+# the shop's own identifier as labelled on the page, strongest first: labels that name the shop's SKU / item number
+# (trusted over structured data, which often holds a variant's or a feed's id), then model / MPN labels (weak: a
+# maker's number, used only when nothing else names the product)
+_LABELS_STRONG = (
+    r"SKU|ASIN|Art(?:ikel)?\.?\s*-?\s*Nr\.?|Artikelnummer|Bestellnummer|Item\s*(?:number|no\.?|#)|"
+    r"eBay item number|Numero oggetto(?: eBay)?|Numéro de l'objet(?: eBay)?|eBay-Artikelnummer|Número de artículo|"
+    r"post id|Anzeige(?:nnummer)?|Product\s*(?:code|ID|number|no\.?)|Prod(?:uct)?\.?\s*#|Item\s*code|"
+    r"Code produit|Référence|Réf\.?|Ref\.?|Referencia|Código(?: de produto)?|ID Produto|Cod(?:ice)? prodotto|"
+    r"Cod produs|Kod produktu|Kód produktu|Šifra|Tuotenumero|Varenummer|Artikelnr\.?|Артикул|Код товара|Код|"
+    r"商品编号|商品編號|商品番号|商品コード|货号|貨號|品番|קוד מוצר|מק\"ט|מק״ט")
+_LABELS_WEAK = r"Model(?:\s*(?:number|no\.?))?|MPN|Part\s*number|Modellnummer|型号|型號|דגם"
+_VALUE = r"\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9._/-]{1,40}[A-Za-z0-9])"
+SKU_LABEL = re.compile(rf"(?<![\w])(?:{_LABELS_STRONG})(?![\w]){_VALUE}", re.I)
+MODEL_LABEL = re.compile(rf"(?<![\w])(?:{_LABELS_WEAK})(?![\w]){_VALUE}", re.I)
+
+
+def _sku_value(value: str | None) -> str | None:
+    """An identifier, not a word: it holds a digit ("Number", "lnummer" are labels read as values)."""
+    value = (value or "").strip().rstrip(".")
+    return value[:60] if value and re.search(r"\d", value) else None
 
 
 def _cart_buttons(tree, index) -> list:  # noqa: ANN001
@@ -66,9 +80,10 @@ def _cart_buttons(tree, index) -> list:  # noqa: ANN001
     return found
 
 
-def visible_availability(tree, index) -> str:  # noqa: ANN001
+def visible_availability(tree, index, text: str = "") -> str:  # noqa: ANN001
     """Availability from the page as a buyer sees it (stock element, cart button, phrases); ``unknown`` if silent.
-    ``index``: the page's :class:`pricewatch.extract.markup.PageIndex`."""
+    ``index``: the page's :class:`pricewatch.extract.markup.PageIndex`; ``text``: its visible text
+    (:func:`pricewatch.extract.markup.page_text`)."""
     stock_text = " ".join(n.text_content() for n in index.stock[:20]
                           if not re.search(r"related|recommend|carousel|card", n.get("class") or "", re.I))[:2000]
     buttons = _cart_buttons(tree, index)
@@ -84,7 +99,7 @@ def visible_availability(tree, index) -> str:  # noqa: ANN001
         return "out_of_stock"
     if enabled:
         return "in_stock"
-    head = " ".join(tree.xpath("descendant::text()[not(parent::script) and not(parent::style)]")[:400])
+    head = text[:8000]
     if OUT_OF_STOCK.search(head):
         return "out_of_stock"
     if IN_STOCK.search(head):
@@ -92,33 +107,33 @@ def visible_availability(tree, index) -> str:  # noqa: ANN001
     return "unknown"
 
 
-def page_sku(tree, index) -> str | None:  # noqa: ANN001
-    """The SKU from markup: itemprop, meta, data attributes on the product (not on recommendations), labels."""
-    metas = tree.xpath("descendant::head/meta[@property='product:retailer_item_id' or @property='product:sku' or "
+def page_sku(tree, index, text: str, strong_only: bool = False) -> str | None:  # noqa: ANN001
+    """The SKU from markup. ``text``: the page's visible text, joined once (:func:`pricewatch.extract.markup.
+    page_text`). ``strong_only``: only a visible label that names the shop's SKU / item number (what the page shows
+    a buyer beats structured data); otherwise also itemprop, meta, data attributes on the product (not on
+    recommendations) and model / MPN labels."""
+    m = SKU_LABEL.search(text)
+    while m:
+        value = _sku_value(m.group(1))
+        if value:
+            return value
+        m = SKU_LABEL.search(text, m.end())
+    if strong_only:
+        return None
+    metas = tree.xpath("/html/head/meta[@property='product:retailer_item_id' or @property='product:sku' or "
                        "@name='sku']")
     for nodes in (index.itemprop.get("sku", []), metas, index.itemprop.get("productID", []),
                   index.itemprop.get("mpn", [])):
         for node in nodes:
-            value = (node.get("content") or node.text_content() or "").strip()
+            value = _sku_value(node.get("content") or node.text_content())
             if value:
-                return value[:60]
-    for node in tree.xpath("descendant::*[@data-sku or @data-product-sku or @data-product-id]")[:50]:
+                return value
+    for node in index.data_sku[:50]:
         context = " ".join(node.xpath("ancestor-or-self::*/@class"))
         if re.search(r"related|recommend|similar|carousel|card|upsell|tile", context, re.I):
             continue
-        value = node.get("data-sku") or node.get("data-product-sku") or node.get("data-product-id")
-        if value and value.strip():
-            return value.strip()[:60]
-    for text in tree.xpath("descendant::text()[not(parent::script) and not(parent::style)][contains(., 'SKU') or contains(., 'Nr') or contains(., 'number') or "
-                           "contains(., 'Model') or contains(., 'code') or contains(., 'Réf') or contains(., 'Ref') or "
-                           "contains(., '编号') or contains(., '編號') or contains(., '型') or contains(., '番') or "
-                           "contains(., '号') or contains(., 'Артикул') or contains(., 'Código') or "
-                           "contains(., 'Codice') or contains(., 'Kod')]")[:40]:
-        node = text.getparent()
-        if node is None or node.tag in ("script", "style"):
-            continue
-        block = node.text_content() if len(text.strip()) < 20 else text
-        m = SKU_LABEL.search(block)
-        if m:
-            return m.group(1).rstrip(".")
-    return None
+        value = _sku_value(node.get("data-sku") or node.get("data-product-sku") or node.get("data-product-id"))
+        if value:
+            return value
+    m = MODEL_LABEL.search(text)
+    return _sku_value(m.group(1)) if m else None

@@ -112,6 +112,10 @@ def structured(tree, url: str | None, title_hint: str | None = None, syntaxes=DE
     candidates = [_product(node, syntax) for syntax in ("json-ld", "microdata", "rdfa")
                   for node in _walk(data.get(syntax, [])) if _types(node) & {"Product", "ProductGroup", "IndividualProduct"}]
     found: dict = dict(_best_product(candidates, title_hint)) if candidates else {"offers": []}
+    stocked = [o["availability"] for o in found["offers"] if o.get("availability")]
+    if "in_stock" in stocked:
+        # one Offer per size or colour: the product can be bought if any of them is in stock
+        found["availability"] = "in_stock"
     for offer in found["offers"]:
         for key in ("availability", "shipping", "seller"):
             if offer.get(key) and not found.get(key):
