@@ -306,6 +306,9 @@ def create_app(db: Database) -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
+    from pricewatch.ui import mount_ui
+
+    mount_ui(app, db)  # the regulators' review workspace under /ui/ (HTML pages, session cookie, CSRF)
     from pricewatch.api.cooperation import include_cooperation
 
     include_cooperation(app, db)  # feed validation, public reports, reconciliation, warnings (own modules)

@@ -300,7 +300,8 @@ class Alert(Base):
     """One violation episode of one listing under one rule. Updated while the episode goes on."""
 
     __tablename__ = "alert"
-    __table_args__ = (Index("ix_alert_listing_rule", "listing_id", "rule"),)
+    # detected_at: the review queue's default order and its date/"new since my last visit" filters (revision 0004)
+    __table_args__ = (Index("ix_alert_listing_rule", "listing_id", "rule"), Index("ix_alert_detected_at", "detected_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
     emergency_id: Mapped[int | None] = mapped_column(ForeignKey("emergency.id"))
@@ -397,6 +398,51 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class UiSession(Base):
+    """A reviewer's browser session in the web UI (``/ui/``), opened by logging in with an API key (revision 0004).
+
+    ``id`` is the SHA-256 of the session cookie's token (the token itself is never stored); ``csrf_token`` is the
+    synchronizer token every state-changing form carries. ``previous_visit_at`` is when the same key was last seen
+    before this session began ("new since my last visit"). A session ends at logout (``ended_at``) or at
+    ``expires_at``.
+    """
+
+    __tablename__ = "ui_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertNote(Base):
+    """A reviewer's note on an alert (revision 0004); also written to the audit log."""
+
+    __tablename__ = "alert_note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    author: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecheckRequest(Base):
+    """A reviewer asked for a listing to be fetched again (revision 0004). ``done_at`` is set by the re-check that
+    answered it, ``outcome`` says what it found (``still_selling``, ``not_seen``)."""
+
+    __tablename__ = "recheck_request"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
 
 
 class JobRun(Base):
@@ -568,6 +614,7 @@ class SellerWarning(Base):
 
 __all__ = [
     "Alert",
+    "AlertNote",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -591,6 +638,7 @@ __all__ = [
     "SellerWarning",
     "Snapshot",
     "UTCDateTime",
+    "UiSession",
     "WebhookDelivery",
     "WebhookEndpoint",
     "utcnow",

@@ -1,0 +1,191 @@
+"""The alert queue: filter, sort and page alerts, and count them per filter value — one paged query and one
+grouped query, whatever the number of alerts (the review workspace's queue and the JSON API share it).
+
+:class:`AlertFilter` holds the reviewer's filters. List filters (statuses, severities, platforms, categories, rules,
+emergencies) match any of their values; filters combine with AND. ``since``/``until`` bound ``detected_at``
+(aware instants; :func:`day_bounds` turns calendar days in the display zone into them); ``new_since`` keeps alerts
+detected after that instant ("new since my last visit"). ``seller`` matches the platform's seller id or the
+business licence exactly, or a part of the seller's name (case-insensitive). ``platform_id`` scopes a platform's
+key to its own alerts.
+
+:func:`facet_counts` answers "how many alerts would each filter value give": one ``GROUP BY`` over the faceted
+columns with the other filters applied, then, for each facet, the groups matching every *other* facet's selection
+are summed (so the status counts show what choosing another status would give). The grouped result has at most a
+few thousand rows (statuses × severities × platforms × categories × rules × emergencies present), so that second
+step is cheap pandas work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
+
+STATUSES = ("open", "notified", "acknowledged", "delisted", "disputed", "dismissed", "verified", "closed")
+SEVERITIES = ("egregious", "severe", "alert", "watch")  # most severe first
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+FACETS = ("status", "severity", "platform", "category", "rule", "emergency", "new")
+NO_EMERGENCY = "none"  # the emergency facet's value for alerts outside any declared emergency
+
+# sort key → ORDER BY (id last, so pages are stable)
+_severity_rank = case(SEVERITY_RANK, value=Alert.severity, else_=len(SEVERITIES))
+SORTS = {
+    "-detected": (Alert.detected_at.desc(), Alert.id.desc()),
+    "detected": (Alert.detected_at.asc(), Alert.id.asc()),
+    "severity": (_severity_rank.asc(), Alert.increase_pct.desc(), Alert.id.desc()),
+    "-increase": (Alert.increase_pct.desc(), Alert.id.desc()),
+    "increase": (Alert.increase_pct.asc(), Alert.id.asc()),
+    "-first": (Alert.first_violation_at.desc(), Alert.id.desc()),
+    "first": (Alert.first_violation_at.asc(), Alert.id.asc()),
+    "status": (Alert.status.asc(), Alert.detected_at.desc(), Alert.id.desc()),
+    "platform": (Platform.name.asc(), Alert.detected_at.desc(), Alert.id.desc()),
+}
+DEFAULT_SORT = "-detected"
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    emergencies: tuple[str, ...] = ()  # emergency ids as text, or NO_EMERGENCY
+    seller: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    new_since: datetime | None = None
+    only_new: bool = False
+    platform_id: int | None = None
+    ids: tuple[int, ...] = field(default=())
+
+    def without(self, facet: str) -> AlertFilter:
+        """This filter without the selection of one facet."""
+        names = {"status": "statuses", "severity": "severities", "platform": "platforms", "category": "categories",
+                 "rule": "rules", "emergency": "emergencies"}
+        if facet == "new":
+            return replace(self, only_new=False)
+        return replace(self, **{names[facet]: ()})
+
+
+def day_bounds(since: date | None, until: date | None, tz: str) -> tuple[datetime | None, datetime | None]:
+    """Calendar days in the display zone → [start of ``since``, start of the day after ``until``)."""
+    zone = ZoneInfo(tz)
+    lo = datetime.combine(since, time.min, tzinfo=zone) if since else None
+    hi = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None
+    return lo, hi
+
+
+def _apply(stmt: Select, f: AlertFilter, *, facets: bool = True) -> Select:
+    """The WHERE clauses of ``f`` (the facet selections too unless ``facets`` is False)."""
+    if f.platform_id is not None:
+        stmt = stmt.where(Listing.platform_id == f.platform_id)
+    if f.ids:
+        stmt = stmt.where(Alert.id.in_(f.ids))
+    if f.seller:
+        text = f.seller.strip()
+        stmt = stmt.where(or_(Seller.seller_key == text, Seller.license == text,
+                              Seller.name.ilike(f"%{text.replace('%', '').replace('_', '')}%")))
+    if f.since is not None:
+        stmt = stmt.where(Alert.detected_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Alert.detected_at < f.until)
+    if not facets:
+        return stmt
+    if f.statuses:
+        stmt = stmt.where(Alert.status.in_(f.statuses))
+    if f.severities:
+        stmt = stmt.where(Alert.severity.in_(f.severities))
+    if f.platforms:
+        stmt = stmt.where(Platform.name.in_(f.platforms))
+    if f.categories:
+        stmt = stmt.where(Listing.category.in_(f.categories))
+    if f.rules:
+        stmt = stmt.where(Alert.rule.in_(f.rules))
+    if f.emergencies:
+        ids = [int(e) for e in f.emergencies if e.isdigit()]
+        clause = Alert.emergency_id.in_(ids)
+        if NO_EMERGENCY in f.emergencies:
+            clause = or_(clause, Alert.emergency_id.is_(None))
+        stmt = stmt.where(clause)
+    if f.only_new:
+        stmt = stmt.where(Alert.detected_at > f.new_since) if f.new_since is not None else stmt
+    return stmt
+
+
+def _joined(stmt: Select) -> Select:
+    return (stmt.join(Listing, Listing.id == Alert.listing_id).join(Platform, Platform.id == Listing.platform_id)
+            .outerjoin(Seller, Seller.id == Listing.seller_id))
+
+
+QUEUE_COLUMNS = (Alert.id, Alert.status, Alert.severity, Alert.rule, Alert.increase_pct, Alert.baseline_unit_price,
+                 Alert.observed_unit_price, Alert.currency, Alert.unit, Alert.detected_at, Alert.first_violation_at,
+                 Alert.notified_at, Alert.answered_at, Alert.emergency_id, Platform.name.label("platform"),
+                 Listing.listing_key.label("listing_id"), Listing.title, Listing.category,
+                 Seller.seller_key.label("seller_id"), Seller.name.label("seller_name"))
+
+
+def alert_page(session: Session, f: AlertFilter, *, sort: str = DEFAULT_SORT, page: int = 1,
+               per_page: int = 50) -> list[dict]:
+    """One page of the queue (1-based ``page``) as dicts with :data:`QUEUE_COLUMNS`' names."""
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    stmt = _apply(_joined(select(*QUEUE_COLUMNS)), f).order_by(*order)
+    stmt = stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def alert_ids(session: Session, f: AlertFilter, *, limit: int = 10_000) -> list[int]:
+    """The ids matching ``f`` (bulk actions on "everything filtered"), at most ``limit``."""
+    stmt = _apply(_joined(select(Alert.id)), f).order_by(Alert.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class Facets:
+    """Per facet, value → number of alerts (see the module docstring); ``total`` matches every filter."""
+
+    counts: dict[str, dict[str, int]]
+    total: int
+    emergencies: dict[str, str]  # emergency id → name, for the labels
+
+
+def facet_counts(session: Session, f: AlertFilter) -> Facets:
+    """Counts per filter value in one grouped query (module docstring)."""
+    emergency = func.coalesce(Alert.emergency_id, -1).label("emergency")
+    is_new = (case((Alert.detected_at > f.new_since, 1), else_=0) if f.new_since is not None
+              else literal(0)).label("new")
+    columns = (Alert.status.label("status"), Alert.severity.label("severity"), Platform.name.label("platform"),
+               func.coalesce(Listing.category, "").label("category"), Alert.rule.label("rule"), emergency, is_new)
+    stmt = _apply(_joined(select(*columns, func.count().label("n"))), f, facets=False).group_by(*columns)
+    groups = pd.DataFrame(session.execute(stmt).all(), columns=[*FACETS, "n"])
+    groups["emergency"] = groups["emergency"].map(lambda v: NO_EMERGENCY if v == -1 else str(int(v)))
+    groups["new"] = groups["new"].map(lambda v: "1" if int(v) else "0")
+    selected = {"status": f.statuses, "severity": f.severities, "platform": f.platforms, "category": f.categories,
+                "rule": f.rules, "emergency": f.emergencies, "new": ("1",) if f.only_new and f.new_since else ()}
+    masks = {facet: groups[facet].isin(values) if values else pd.Series(True, index=groups.index)
+             for facet, values in selected.items()}
+    counts: dict[str, dict[str, int]] = {}
+    everything = pd.Series(True, index=groups.index)
+    for facet in FACETS:
+        keep = everything.copy()
+        for other, mask in masks.items():
+            if other != facet:
+                keep &= mask
+        sums = groups[keep].groupby(facet)["n"].sum()
+        counts[facet] = {str(k): int(v) for k, v in sums.sort_values(ascending=False).items()}
+    total_mask = everything.copy()
+    for mask in masks.values():
+        total_mask &= mask
+    total = int(groups.loc[total_mask, "n"].sum())
+    names = dict(session.execute(select(Emergency.id, Emergency.name)).all())
+    return Facets(counts=counts, total=total, emergencies={str(k): v for k, v in names.items()})
+
+
+__all__ = ["DEFAULT_SORT", "FACETS", "NO_EMERGENCY", "SEVERITIES", "SEVERITY_RANK", "SORTS", "STATUSES",
+           "AlertFilter", "Facets", "alert_ids", "alert_page", "day_bounds", "facet_counts"]
