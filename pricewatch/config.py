@@ -17,6 +17,9 @@ Example::
 
     [storage]
     evidence_dir = "evidence"            # content-addressed page store
+
+    [ui]
+    base_url = "https://pricewatch.samr.example"   # the review workspace as regulators reach it (digest links)
 """
 
 from __future__ import annotations
@@ -78,6 +81,13 @@ class _Crawl(_Section):
     targets: list[dict[str, Any]] = []  # spider = "…" plus that spider's own arguments
 
 
+class _Cluster(_Section):
+    # `pricewatch detect` runs its listing buckets on this Dask scheduler (tcp://HOST:8786) unless --cluster says
+    # otherwise; partitions: how many buckets (default: about 25,000 listings each, at least two per worker)
+    scheduler: str | None = Field(default=None, pattern=r"^(tcp|tls|ws|wss)://[^\s/]+$", max_length=256)
+    partitions: int | None = Field(default=None, gt=0)
+
+
 class _Digest(_Section):
     dir: str = "digests"
 
@@ -93,6 +103,14 @@ class _Mail(_Section):
     recipients: list[str] = []
 
 
+class _Ui(_Section):
+    # where regulators open the review workspace (``pricewatch serve``'s address as they reach it): the digest
+    # links each alert to <base_url>/ui/alerts/<id>. http(s), a host, no query or fragment.
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$", max_length=512)
+    session_hours: float | int = Field(default=12, gt=0)  # how long a review-workspace login lasts
+    secure_cookie: bool = True  # session cookie only over HTTPS (and http://localhost, which browsers trust)
+
+
 class _File(_Section):
     database: _Database = _Database()
     display: _Display = _Display()
@@ -102,8 +120,10 @@ class _File(_Section):
     service: _Service = _Service()
     feeds: _Feeds = _Feeds()
     crawl: _Crawl = _Crawl()
+    cluster: _Cluster = _Cluster()
     digest: _Digest = _Digest()
     mail: _Mail = _Mail()
+    ui: _Ui = _Ui()
     schedule: dict[str, str] = {}  # job name → spec; job names and specs are checked by the scheduler
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from enum import Enum
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
@@ -22,7 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricewatch import __version__, history
-from pricewatch.enforcement.responses import DecisionFinal, answer, decide
+from pricewatch.api.docs import install_docs
+from pricewatch.enforcement.responses import DECISIONS, RESPONSES, DecisionFinal, answer, decide
 from pricewatch.errors import PricewatchError
 from pricewatch.ingest import ingest_frame
 from pricewatch.instants import check_range, day_text, parse_when, utc_text, utc_texts
@@ -37,13 +39,20 @@ MAX_ID = 2**31 - 1  # violation ids are 32-bit integers on PostgreSQL: a larger 
 MAX_JSON_DEPTH = 32
 
 
+# the values come from the domain (pricewatch.enforcement.responses), so the OpenAPI enums cannot drift from it
+Action = Enum("Action", {name: name for name in RESPONSES}, type=str)
+Action.__doc__ = "A platform's answer: delisted, disputed (needs a reason) or warned (seller warned, listing kept)."
+Decision = Enum("Decision", {name: name for name in DECISIONS}, type=str)
+Decision.__doc__ = "A regulator's decision: upheld (confirms; joint enforcement follows) or dismissed."
+
+
 class ResponseIn(BaseModel):
-    action: str = Field(description="delisted, disputed (needs a reason) or warned")
+    action: Action = Field(description="delisted, disputed (needs a reason) or warned")
     reason: str | None = Field(default=None, max_length=4000)
 
 
 class DecisionIn(BaseModel):
-    decision: str = Field(description="upheld or dismissed")
+    decision: Decision = Field(description="upheld or dismissed (a reason in `note` is expected for dismissed)")
     note: str | None = Field(default=None, max_length=4000)
 
 
@@ -134,7 +143,10 @@ def _error(status: int, message: str) -> JSONResponse:
 
 def create_app(db: Database) -> FastAPI:
     app = FastAPI(title="pricewatch API", version=__version__,
-                  description="Violations for platforms, price history and indices for analysts.")
+                  description="Violations for platforms, price history and indices for analysts. Every error is "
+                              "`{\"error\": {\"status\": 403, \"message\": \"…\"}}`.",
+                  docs_url=None, redoc_url=None)  # /docs from local files: pricewatch.api.docs
+    install_docs(app, title="pricewatch API")
     limit = int(db.settings.section("api").get("max_body_bytes", DEFAULT_MAX_BODY))
     app.add_middleware(BodyLimit, limit=limit)
 
@@ -227,7 +239,7 @@ def create_app(db: Database) -> FastAPI:
         with db.session() as s:
             alert = own_alert(s, alert_id, p)
             try:
-                answer(s, alert, body.action, reason=body.reason, actor=p.actor)
+                answer(s, alert, body.action.value, reason=body.reason, actor=p.actor)
             except DecisionFinal as exc:
                 s.commit()  # the platform's statement is kept as information
                 raise HTTPException(409, str(exc)) from None
@@ -240,7 +252,7 @@ def create_app(db: Database) -> FastAPI:
                  alert_id: int = Path(ge=1, le=MAX_ID)) -> dict:
         with db.session() as s:
             alert = own_alert(s, alert_id, p)
-            decide(s, alert, body.decision, note=body.note, actor=p.actor)
+            decide(s, alert, body.decision.value, note=body.note, actor=p.actor)
             s.commit()
             return {"id": alert.id, "status": alert.status}
 

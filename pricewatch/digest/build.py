@@ -25,12 +25,14 @@ from analysis.presets import load_presets
 from pricewatch.alerts.export import COLUMNS, SEVERITY_ORDER
 from pricewatch.detect.load import load_listings, load_observations
 from pricewatch.digest.charts import index_chart, price_chart
+from pricewatch.digest.links import listing_link, review_url
 from pricewatch.emergency import emergencies_frame
 from pricewatch.enforcement.compliance import as_of_instant, compliance, format_as_of, resolve_as_of
 from pricewatch.enforcement.compliance import records as compliance_records
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
 
+EXTRA_CSV_COLUMNS = ["title", "seller_name", "seller_license", "url", "review_url"]
 ACTIVE = ("open", "notified", "acknowledged", "delisted", "disputed", "verified")
 TEMPLATES = Path(__file__).parent
 LABELS = {
@@ -41,7 +43,8 @@ LABELS = {
            "evidence": "evidence", "none": "No active alerts.", "more": "more alerts in the attached CSV",
            "platform": "platform", "notified": "notified", "answered": "answered", "in_time": "in time",
            "delisted": "delisted", "disputed": "disputed", "overdue": "overdue", "relisted": "re-listings",
-           "category": "category", "change": "change", "as_of": "as of", "awaiting": "awaiting", "prima_facie": "All alerts are presumptive (prima facie); "
+           "category": "category", "change": "change", "as_of": "as of", "awaiting": "awaiting", "seller": "seller", "licence": "licence",
+           "listing": "listing page", "review": "review in the workspace", "no_seller": "seller not known", "prima_facie": "All alerts are presumptive (prima facie); "
            "sellers may show cost increases.", "times": "Times in"},
     "zh": {"title": "pricewatch 每日价格监测简报", "new": "新增", "continuing": "持续", "closed": "已结束",
            "alerts": "预警（按严重程度排序）", "by_category": "按品类", "by_platform": "按平台",
@@ -49,7 +52,8 @@ LABELS = {
            "baseline": "基准价", "now": "现价", "rule": "规则", "evidence": "证据", "none": "当前无预警。",
            "more": "条预警见附件 CSV", "platform": "平台", "notified": "已通知", "answered": "已答复",
            "in_time": "按时", "delisted": "已下架", "disputed": "有异议", "overdue": "逾期", "relisted": "重新上架",
-           "category": "品类", "change": "变动", "as_of": "截至", "awaiting": "待答复", "prima_facie": "所有预警均为初步（表面证据）判断，经营者可提供成本上涨证明。",
+           "category": "品类", "change": "变动", "as_of": "截至", "awaiting": "待答复", "seller": "经营者", "licence": "营业执照/注册号",
+           "listing": "商品页面", "review": "在审查工作台中处理", "no_seller": "经营者未知", "prima_facie": "所有预警均为初步（表面证据）判断，经营者可提供成本上涨证明。",
            "times": "时区"},
 }
 
@@ -73,7 +77,7 @@ def _window(day: date, tz: str) -> tuple[datetime, datetime]:
 
 def _alerts(db: Database) -> pd.DataFrame:
     stmt = (select(Alert, Platform.name, Listing.listing_key, Seller.seller_key, Listing.category, Listing.title,
-                   Emergency.start)
+                   Emergency.start, Seller.name, Seller.license, Listing.url)
             .join(Listing, Listing.id == Alert.listing_id).join(Platform, Platform.id == Listing.platform_id)
             .outerjoin(Seller, Seller.id == Listing.seller_id).outerjoin(Emergency, Emergency.id == Alert.emergency_id))
     with db.session() as s:
@@ -85,7 +89,8 @@ def _alerts(db: Database) -> pd.DataFrame:
         "baseline_unit_price": a.baseline_unit_price, "observed_unit_price": a.observed_unit_price, "unit": a.unit,
         "increase_pct": a.increase_pct, "currency": a.currency, "explanation": a.explanation,
         "evidence": a.evidence or [], "emergency_start": start,
-    } for a, p, key, seller, cat, title, start in rows])
+        "seller_name": seller_name, "seller_license": license_, "url": url,
+    } for a, p, key, seller, cat, title, start, seller_name, license_, url in rows])
 
 
 def _counts(alerts: pd.DataFrame, lo: datetime, hi: datetime) -> dict:
@@ -135,7 +140,8 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
         cards.append({"a": a, "chart": chart, "rank": i + 1,
                       "baseline": money(a.baseline_unit_price, a.currency) if a.baseline_unit_price else "-",
                       "now": money(a.observed_unit_price, a.currency) if a.observed_unit_price else "-",
-                      "per": per_unit(a.unit, a.category)})
+                      "per": per_unit(a.unit, a.category), "review_url": review_url(db.settings, a.alert_id),
+                      "listing_url": listing_link(a.url)})
 
     market_rows, market_chart = [], None
     if not observations.empty and not emergencies.empty:
@@ -165,7 +171,11 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
         for name in ("first_violation_at", "detected_at"):
             export[name] = pd.to_datetime(export[name], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         export["increase_pct"] = export["increase_pct"].round(2)
-    csv = export.reindex(columns=COLUMNS).to_csv(index=False)
+    # the public export columns, then what a reader needs to act on an alert that has no card in the HTML
+    if len(export):
+        export["url"] = export["url"].map(listing_link)
+        export["review_url"] = [review_url(db.settings, i) for i in export["alert_id"]]
+    csv = export.reindex(columns=[*COLUMNS, *EXTRA_CSV_COLUMNS]).to_csv(index=False)
     return Digest(day=day, html=html, csv=csv, alerts=shown, counts=counts, compliance=report)
 
 
