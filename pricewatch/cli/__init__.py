@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("pricewatch.cli.crawl:crawl", "Crawl storefronts or feeds (in a child process) into the database."),
     "demo": ("pricewatch.cli.demo:demo", "A simulated crisis end to end: feeds, crawls, detection, webhooks, digest."),
     "conflicts": ("pricewatch.cli.conflicts:conflicts", "Data conflicts: one observation seen with two prices."),
+    "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
     "reject": ("pricewatch.cli.reject:reject", "Quarantined feed rows: list (by file, reason, field) and show."),
 }
 
