@@ -44,6 +44,14 @@ def money(value: float, currency: str) -> str:
     return f"{symbol}{value:,.{digits}f}" if symbol else f"{value:,.{digits}f} {currency}"
 
 
+def percent(value: float) -> str:
+    """An increase as shown to people, everywhere (explanations, ``alerts list``, the digest): whole percent with
+    its sign, from the value rounded to 0.01 % first (as ``analysis.violations.exact_pct`` and the stored/exported
+    ``increase_pct`` are), so every surface that shows one alert prints the same figure (+2903%, never +2902% in
+    one place and +2903% in another)."""
+    return f"{round(float(value), 2):+.0f}%"
+
+
 def per_unit(unit: str | None, category: str | None) -> str:
     if unit == "piece":
         return "per " + UNIT_NOUNS.get(category or "", "piece")
@@ -179,10 +187,10 @@ def explain(episode: pd.Series | dict, preset: Preset | None, *, currency: str, 
     now = money(float(e["observed_unit_price"]), currency)
     increase = float(e["increase_pct"])
     if e.get("baseline_kind") == "cap":
-        sentences = [f"Item price of {now} {per_unit(unit, category)} is {increase:+.0f}% over the legal cap of "
+        sentences = [f"Item price of {now} {per_unit(unit, category)} is {percent(increase)} over the legal cap of "
                      f"{base} on {day}"]
     else:
-        sentences = [f"Unit price rose from {base} to {now} {per_unit(unit, category)} ({increase:+.0f}%) on {day}"]
+        sentences = [f"Unit price rose from {base} to {now} {per_unit(unit, category)} ({percent(increase)}) on {day}"]
     changed = what_changed(components, currency, unit) if components and e.get("baseline_kind") != "peer" else ""
     if changed:
         sentences.append(f"What changed: {changed}")

@@ -41,21 +41,22 @@ def check_range(since: date | datetime | None, until: date | datetime | None) ->
         raise ValueError(f"since ({since.isoformat()}) is after until ({until.isoformat()})")
 
 
-# One written form per kind, in every answer (API JSON, CSV, JSON Lines, Parquet's text columns, digests):
-#   a day     → YYYY-MM-DD (a calendar day in the display zone, unless the field says UTC)
-#   an instant → ISO 8601 in UTC with Z: 2020-01-20T02:00:00Z; fractions of a second only when the instant has them
-#                (2020-01-20T02:00:00.250000Z), as the webhook payloads write them.
+# One written form per kind, in every answer (API JSON, webhooks, CSV, JSON Lines, Parquet's text columns, digests):
+#   a day      → YYYY-MM-DD (a calendar day in the display zone, unless the field says UTC)
+#   an instant → ISO 8601 in UTC with Z, to the second: 2020-01-20T02:00:00Z (the database keeps fractions of a
+#                second; a written instant never shows them, so every instant has the same length and form)
 DAY_FORMAT = "%Y-%m-%d"
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def utc_text(value: datetime | None) -> str | None:
-    """An instant as ISO 8601 UTC with ``Z`` (naive values are taken as UTC); None stays None."""
+    """An instant as ISO 8601 UTC with ``Z``, to the second (naive values are taken as UTC); None stays None."""
     if value is None or value != value:
         return None
-    from datetime import timezone
+    from datetime import UTC
 
-    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    return value.replace(tzinfo=None).isoformat() + "Z"
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.strftime(INSTANT_FORMAT)
 
 
 def utc_texts(values):  # noqa: ANN001, ANN201
@@ -63,11 +64,7 @@ def utc_texts(values):  # noqa: ANN001, ANN201
     import pandas as pd
 
     stamps = pd.to_datetime(values, utc=True)
-    text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    micro = stamps.dt.microsecond.fillna(0).astype("int64")
-    frac = micro.map(lambda us: f".{us:06d}" if us else "")
-    out = (text + frac + "Z").astype(object)
-    return out.where(stamps.notna(), None)
+    return stamps.dt.strftime(INSTANT_FORMAT).astype(object).where(stamps.notna(), None)
 
 
 def day_text(value: date | datetime | None) -> str | None:

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from pricewatch.alerts.export import COLUMNS
+from pricewatch.alerts.export import COLUMNS, EXTRA_COLUMNS
 from pricewatch.detect import run_detection
 from pricewatch.emergency import add_emergency
 from pricewatch.ingest import ingest_frame
@@ -101,14 +101,14 @@ def test_export_has_exactly_the_contract_columns(loaded, run_cli, workdir):
     with open(workdir / "alerts.csv", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         rows = list(reader)
-    assert reader.fieldnames == COLUMNS
+    assert reader.fieldnames == COLUMNS + EXTRA_COLUMNS  # the contract's columns first, in order; extras after
     assert rows and all(r["first_violation_at"].endswith("Z") for r in rows)
     severities = [r["severity"] for r in rows]
     order = {"egregious": 0, "severe": 1, "alert": 2, "watch": 3}
     assert severities == sorted(severities, key=order.get)  # most severe first
     result = run_cli("alerts", "export", "--format", "jsonl", "--output", "alerts.jsonl")
     lines = (workdir / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == len(rows) and list(json.loads(lines[0])) == COLUMNS
+    assert len(lines) == len(rows) and list(json.loads(lines[0])) == COLUMNS + EXTRA_COLUMNS
 
 
 def test_alert_changes_write_outbox_events_in_the_same_transaction(loaded):

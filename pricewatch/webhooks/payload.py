@@ -12,13 +12,19 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from analysis.presets import load_presets
+from pricewatch.amounts import round_unit_price
+from pricewatch.instants import utc_text
 from pricewatch.store.models import Alert, Listing, Platform, Seller, utcnow
 
 SCHEMA_VERSION = "1"
 
 
 def _iso(value) -> str | None:  # noqa: ANN001
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    return utc_text(value)  # ISO 8601 UTC with Z, to the second: the one form of every API instant
+
+
+def _unit_price(value: float | None, currency: str | None) -> float | None:
+    return None if value is None else float(round_unit_price([value], currency)[0])
 
 
 def violation_payload(session: Session, alert: Alert, event_type: str) -> dict:
@@ -42,12 +48,12 @@ def violation_payload(session: Session, alert: Alert, event_type: str) -> dict:
             "severity": alert.severity,
             "first_violation_at": _iso(alert.first_violation_at),
             "last_violation_at": _iso(alert.last_violation_at),
-            "baseline_unit_price": alert.baseline_unit_price,
+            "baseline_unit_price": _unit_price(alert.baseline_unit_price, alert.currency),
             "baseline_method": alert.baseline_method,
-            "observed_unit_price": alert.observed_unit_price,
+            "observed_unit_price": _unit_price(alert.observed_unit_price, alert.currency),
             "unit": alert.unit,
             "currency": alert.currency,
-            "increase_pct": alert.increase_pct,
+            "increase_pct": None if alert.increase_pct is None else round(alert.increase_pct, 2),
             "explanation": alert.explanation,
             "flags": alert.flags or [],
             "evidence": [{"sha256": h} for h in (alert.evidence or [])],
