@@ -88,3 +88,18 @@ def coverage_summary(report: pd.DataFrame) -> pd.DataFrame:
     out["_o"] = out["status"].map(order)
     out["_r"] = out["reason"].map({r: i for i, r in enumerate(REASONS)}).fillna(-1)
     return out.sort_values(["_o", "_r"]).drop(columns=["_o", "_r"]).reset_index(drop=True)
+
+
+def combine_summaries(summaries: list[pd.DataFrame]) -> pd.DataFrame:
+    """The :func:`coverage_summary` of several disjoint sets of listings added up, in the same order."""
+    kept = [s for s in summaries if len(s)]
+    if not kept:
+        return pd.DataFrame(columns=["status", "reason", "listings"])
+    frame = pd.concat(kept, ignore_index=True)
+    grouped = frame.assign(reason=frame["reason"].fillna("")).groupby(["status", "reason"], sort=False)
+    out = grouped["listings"].sum().reset_index()
+    out["reason"] = out["reason"].replace("", None)
+    order = {"evaluated": 0, "monitored": 1, "not_evaluated": 2}
+    out["_o"] = out["status"].map(order)
+    out["_r"] = out["reason"].map({r: i for i, r in enumerate(REASONS)}).fillna(-1)
+    return out.sort_values(["_o", "_r"]).drop(columns=["_o", "_r"]).reset_index(drop=True)

@@ -23,8 +23,8 @@ import pandas as pd
 from analysis.baseline import BASELINE_COLUMNS, own_baselines
 from analysis.caps import cap_baselines
 from analysis.coverage import coverage_report
-from analysis.detectors import MONITOR_RULE, monitor
-from analysis.market import category_index
+from analysis.detectors import MONITOR_RULE, market_levels, market_ratios, monitor
+from analysis.market import index_from_ratios, index_ratios
 from analysis.presets import Preset, severity
 from analysis.regular import regular_prices
 from analysis.series import daily_series
@@ -121,6 +121,9 @@ def _own_baselines(daily: pd.DataFrame, cover: pd.DataFrame, presets: dict[str, 
     return own
 
 
+PEER_COLUMNS = ["baseline", "method", "peer_group", "peer_n", "peer_statistic", "window_start", "window_end", "n_obs"]
+
+
 def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index) -> pd.DataFrame:
     """Peer baselines for listings without their own (``wanted``): the same product elsewhere first, else the
     upper part of the normal range of listings of the same category × currency × unit and pack size.
@@ -151,8 +154,7 @@ def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index
                              ["category", "currency", "unit"], SIZE_PEER_QUANTILE, MIN_SIZE_PEERS, "size"))
     out = [o for o in out if len(o)]
     if not out:
-        return pd.DataFrame(columns=["baseline", "method", "peer_group", "peer_n", "peer_statistic", "window_start",
-                                     "window_end", "n_obs"])
+        return pd.DataFrame(columns=PEER_COLUMNS)
     return pd.concat(out)
 
 
@@ -200,8 +202,68 @@ def _qty(value: float) -> str:
     return f"{value:g}" if value >= 10 else f"{value:.3g}"
 
 
-def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.DataFrame,
-           presets: dict[str, Preset], monitor_uncovered: bool = True) -> Detection:
+@dataclass
+class Prepared:
+    """A set of listings (all of them, or one bucket) made ready for judging: everything computed listing by
+    listing. ``targets`` are the covered listings with own or cap baselines (peers not filled in yet);
+    ``need_peer`` the covered listings that need a peer baseline; ``scope`` the listings the monitor watches."""
+    daily: pd.DataFrame
+    meta: pd.DataFrame
+    cover: pd.DataFrame
+    own: pd.DataFrame
+    index_base: pd.DataFrame
+    targets: pd.DataFrame
+    need_peer: pd.Index
+    scope: pd.Index
+
+
+@dataclass
+class MarketParts:
+    """What a set of listings contributes to the figures that need all listings. Concatenating the parts of every
+    bucket (:func:`combine_parts`) gives exactly the parts of all listings at once.
+
+    ``index_ratios``: :func:`analysis.market.index_ratios` rows; ``market_ratios``: the monitor's
+    :func:`analysis.detectors.market_ratios` rows; ``peer_base``: the listings with an own 30-day baseline
+    (listing_id, baseline, window_start, window_end, n_obs) — the candidate peers; ``peer_meta``: category,
+    currency, unit, quantity (product_key) of those listings and of ``wanted``; ``wanted``: listings needing peers.
+    """
+    index_ratios: pd.DataFrame
+    market_ratios: pd.DataFrame
+    peer_base: pd.DataFrame
+    peer_meta: pd.DataFrame
+    wanted: pd.Index
+
+
+@dataclass
+class MarketContext:
+    """The figures that need all listings, computed once and handed to every bucket (small tables):
+    the category ``index``, the monitor's market ``levels``, the ``comparable`` category × currency × unit
+    combinations, the ``peers`` baselines of the listings that need them, and whether any listing has an own
+    baseline at all (``any_baseline``)."""
+    index: pd.DataFrame
+    levels: pd.DataFrame
+    comparable: pd.DataFrame
+    peers: pd.DataFrame
+    any_baseline: bool
+
+
+PEER_META = ["category", "currency", "unit", "quantity", "product_key"]
+INDEX_BASE_COLUMNS = ["listing_id", "baseline", "window_start", "window_end", "n_obs"]
+
+
+def _watched(emergencies: pd.DataFrame) -> set[str]:
+    # the monitor watches what an emergency would cover: the protective goods, plus any category an
+    # emergency names explicitly — never the rest of a catalogue (perfume repricings are no one's case)
+    watched = set(PROTECTIVE)
+    for cats in (emergencies["categories"] if len(emergencies) else []):
+        if cats is not None and len(cats):
+            watched |= set(cats)
+    return watched
+
+
+def prepare(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.DataFrame,
+            presets: dict[str, Preset]) -> Prepared:
+    """Daily series, coverage, own and cap baselines of ``listings`` (see :class:`Prepared`)."""
     capped = any(presets[r].capped for r in emergencies["rule"] if r in presets) if len(emergencies) else False
     daily = regular_prices(daily_series(observations, item_prices=capped))
     meta = listing_meta(observations, listings.rename_axis("listing_id"))
@@ -209,11 +271,8 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
         columns=["emergency_id", "start", "end", "rule", "baseline_date", "override", "t0"])
 
     own = _own_baselines(daily, cover, presets)
-
     # market index from every covered listing's own 30-day median (one common yardstick for all presets)
     index_base = own_baselines(daily, cover["t0"], "median_30d") if len(cover) else own
-    index = category_index(daily, index_base, meta) if len(index_base) else pd.DataFrame(
-        columns=["category", "currency", "unit", "day", "index", "n_listings"])
 
     targets = cover.join(meta[["category", "currency", "unit"]])
     targets = targets.join(own.set_index("listing_id")[["baseline", "method", "window_start", "window_end", "n_days",
@@ -233,9 +292,76 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
     for column in ("peer_group", "peer_statistic"):
         targets[column] = pd.Series(None, index=targets.index, dtype=object)
     targets["peer_n"] = np.nan
-    need_peer = targets["baseline"].isna() & (targets["baseline_kind"] != "cap")
-    if need_peer.any() and len(index_base):
-        peers = _peer_targets(index_base, meta, targets.index[need_peer])
+    need_peer = targets.index[targets["baseline"].isna() & (targets["baseline_kind"] != "cap")]
+    scope = meta.index[meta["category"].isin(_watched(emergencies))]
+    return Prepared(daily=daily, meta=meta, cover=cover, own=own, index_base=index_base, targets=targets,
+                    need_peer=need_peer, scope=scope)
+
+
+def market_parts(prep: Prepared, monitor_uncovered: bool = True) -> MarketParts:
+    """What ``prep``'s listings contribute to the index, the monitor's market levels and the peer baselines."""
+    index_base = prep.index_base
+    ratios = index_ratios(prep.daily, index_base, prep.meta) if len(index_base) else pd.DataFrame(
+        columns=["category", "currency", "unit", "day", "ratio"])
+    if monitor_uncovered:
+        uncovered = _uncovered(prep)
+        market = market_ratios(uncovered, prep.meta)
+    else:
+        market = pd.DataFrame(columns=["category", "currency", "unit", "day", "relative"])
+    columns = [c for c in PEER_META if c in prep.meta]
+    wanted = prep.need_peer
+    ids = pd.Index(index_base["listing_id"]).union(wanted) if len(index_base) else wanted
+    return MarketParts(index_ratios=ratios, market_ratios=market,
+                       peer_base=index_base[INDEX_BASE_COLUMNS] if len(index_base) else
+                       pd.DataFrame(columns=INDEX_BASE_COLUMNS),
+                       peer_meta=prep.meta.loc[ids, columns], wanted=wanted)
+
+
+def combine_parts(parts: list[MarketParts]) -> MarketParts:
+    """The parts of several disjoint sets of listings as one (rows of every part; listings in id order)."""
+    def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        kept = [f for f in frames if len(f)]
+        return pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[0:0]
+
+    peer_meta = [p.peer_meta for p in parts if len(p.peer_meta)]
+    return MarketParts(
+        index_ratios=cat([p.index_ratios for p in parts]),
+        market_ratios=cat([p.market_ratios for p in parts]),
+        # in listing id order, as one pass over all listings produces them
+        peer_base=cat([p.peer_base for p in parts]).sort_values("listing_id", kind="stable").reset_index(drop=True),
+        peer_meta=pd.concat(peer_meta).sort_index() if peer_meta else parts[0].peer_meta,
+        wanted=pd.Index(np.sort(np.concatenate([p.wanted.to_numpy() for p in parts]))) if parts else pd.Index([]),
+    )
+
+
+def market_context(parts: MarketParts) -> MarketContext:
+    """The figures that need all listings (:class:`MarketContext`) from the parts of all listings."""
+    base = parts.peer_base
+    index = index_from_ratios(parts.index_ratios) if len(parts.index_ratios) else pd.DataFrame(
+        columns=["category", "currency", "unit", "day", "index", "n_listings"])
+    levels = market_levels(parts.market_ratios) if len(parts.market_ratios) else pd.DataFrame(
+        columns=["category", "currency", "unit", "day", "level"])
+    comparable = (base[["listing_id"]].join(parts.peer_meta[["category", "currency", "unit"]], on="listing_id")
+                  .drop_duplicates(["category", "currency", "unit"])[["category", "currency", "unit"]]
+                  if len(base) else pd.DataFrame(columns=["category", "currency", "unit"]))
+    peers = (_peer_targets(base, parts.peer_meta, parts.wanted) if len(parts.wanted) and len(base)
+             else pd.DataFrame(columns=PEER_COLUMNS))
+    return MarketContext(index=index, levels=levels, comparable=comparable.reset_index(drop=True), peers=peers,
+                         any_baseline=bool(len(base)))
+
+
+def _uncovered(prep: Prepared) -> pd.DataFrame:
+    daily = prep.daily
+    return daily[~daily["listing_id"].isin(prep.cover.index) & daily["listing_id"].isin(prep.scope)]
+
+
+def judge(prep: Prepared, context: MarketContext, presets: dict[str, Preset],
+          monitor_uncovered: bool = True) -> Detection:
+    """Episodes and coverage of ``prep``'s listings, given the figures of all listings (``context``)."""
+    daily, meta, targets = prep.daily, prep.meta, prep.targets.copy()
+    need_peer = targets.index.isin(prep.need_peer)
+    if need_peer.any() and context.any_baseline:
+        peers = context.peers[context.peers.index.isin(prep.need_peer)]
         for column in ("baseline", "method", "window_start", "window_end", "n_obs", "peer_group", "peer_n",
                        "peer_statistic"):
             targets.loc[peers.index, column] = peers[column]
@@ -244,7 +370,7 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
     tail = targets["rule"].map({k: p.tail_days for k, p in presets.items()}).fillna(0).astype("float64")
     targets["end"] = pd.to_datetime(targets["end"], utc=True) + pd.to_timedelta(tail.to_numpy(), unit="D")
 
-    episodes, _days = evaluate(daily, targets, presets, index)
+    episodes, _days = evaluate(daily, targets, presets, context.index)
     provenance = targets[["emergency_id", "method", "window_start", "window_end", "n_obs", "n_days", "start",
                           "short_history", "peer_group", "peer_n", "peer_statistic"]].rename(
         columns={"method": "baseline_method", "window_start": "baseline_window_start",
@@ -256,17 +382,9 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
             episodes = episodes.join(meta["quantity_source"], on="listing_id")
         episodes["severity"] = grade(episodes["sustained_increase_pct"], certainty(episodes)).to_numpy()
 
-    scope = pd.Index([])
     if monitor_uncovered:
-        # the monitor watches what an emergency would cover: the protective goods, plus any category an
-        # emergency names explicitly — never the rest of a catalogue (perfume repricings are no one's case)
-        watched = set(PROTECTIVE)
-        for cats in (emergencies["categories"] if len(emergencies) else []):
-            if cats is not None and len(cats):
-                watched |= set(cats)
-        scope = meta.index[meta["category"].isin(watched)]
-        uncovered = daily[~daily["listing_id"].isin(cover.index) & daily["listing_id"].isin(scope)]
-        shifts = monitor(uncovered, listings=meta) if not uncovered.empty else pd.DataFrame()
+        uncovered = _uncovered(prep)
+        shifts = monitor(uncovered, listings=meta, levels=context.levels) if not uncovered.empty else pd.DataFrame()
         if not shifts.empty:
             last = uncovered.sort_values("day").groupby("listing_id").tail(1).set_index("listing_id")
             mon = pd.DataFrame({
@@ -287,9 +405,16 @@ def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.D
             mon["evidence"] = [[] for _ in range(len(mon))]
             mon["baseline_method"] = "rolling_median_28d"
             episodes = pd.concat([episodes, mon[EPISODE_COLUMNS + ["baseline_method"]]], ignore_index=True)
-    comparable = (index_base[["listing_id"]].join(meta[["category", "currency", "unit"]], on="listing_id")
-                  .drop_duplicates(["category", "currency", "unit"]) if len(index_base) else
-                  pd.DataFrame(columns=["category", "currency", "unit"]))
-    report = coverage_report(daily, meta, targets, comparable,
-                             monitored=scope if monitor_uncovered else pd.Index([]))
-    return Detection(episodes=episodes, index=index, baselines=own, daily=daily, coverage=report)
+    report = coverage_report(daily, meta, targets, context.comparable,
+                             monitored=prep.scope if monitor_uncovered else pd.Index([]))
+    return Detection(episodes=episodes, index=context.index, baselines=prep.own, daily=daily, coverage=report)
+
+
+def detect(observations: pd.DataFrame, listings: pd.DataFrame, emergencies: pd.DataFrame,
+           presets: dict[str, Preset], monitor_uncovered: bool = True) -> Detection:
+    """Violation episodes of all ``listings`` (see the module docstring): :func:`prepare`, the figures that need
+    all listings (:func:`market_parts`, :func:`market_context`), then :func:`judge`. Partitioned detection runs
+    the same steps bucket by bucket, with the context computed once from every bucket's parts."""
+    prep = prepare(observations, listings, emergencies, presets)
+    context = market_context(market_parts(prep, monitor_uncovered))
+    return judge(prep, context, presets, monitor_uncovered)

@@ -73,17 +73,46 @@ def stl_level_shift(series: pd.Series, at: pd.Timestamp, min_pct: float = 25.0) 
     return confirmed, (np.exp(shift) - 1.0) * 100.0
 
 
-def net_of_market(daily: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
+MARKET_KEYS = ["category", "currency", "unit"]
+MIN_MARKET_LISTINGS = 5
+
+
+def market_ratios(daily: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
+    """Per daily row: category, currency, unit, day and ``relative`` (unit price / the listing's own median unit
+    price). Listing by listing, so a set of listings' ratios is the union of its parts' (partitioned detection)."""
+    frame = daily[["listing_id", "day", "unit_price"]].merge(listings[MARKET_KEYS], left_on="listing_id",
+                                                             right_index=True, how="left")
+    relative = frame["unit_price"] / frame.groupby("listing_id")["unit_price"].transform("median")
+    return pd.DataFrame({**{k: frame[k].to_numpy() for k in MARKET_KEYS}, "day": frame["day"].to_numpy(),
+                         "relative": relative.to_numpy()})
+
+
+def market_levels(ratios: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """Market level per category, currency, unit (or other ``keys``) and day: the median of :func:`market_ratios`
+    ``relative`` with at least :data:`MIN_MARKET_LISTINGS` listings, else 1. Missing keys form their own group
+    (never dropped)."""
+    keys = MARKET_KEYS if keys is None else keys
+    grouped = ratios.groupby([*keys, "day"], dropna=False, sort=False)["relative"]
+    out = grouped.agg(level="median", n="size").reset_index()
+    out["level"] = out["level"].where(out["n"] >= MIN_MARKET_LISTINGS, 1.0)
+    return out.drop(columns="n")
+
+
+def net_of_market(daily: pd.DataFrame, listings: pd.DataFrame,
+                  levels: pd.DataFrame | None = None) -> pd.DataFrame:
     """Divide each listing's daily unit price by its category's market level that day.
 
     Market level = median over the category's listings (same currency and unit) of unit price / the listing's own
     median, with at least five listings (else 1). A category that moves up together leaves its listings flat.
+    ``levels`` (:func:`market_levels`) are computed from ``daily`` itself when not given; partitioned detection
+    passes the levels of all listings to each bucket.
     """
-    keys = ["category", "currency", "unit"]
-    frame = daily.merge(listings[keys], left_on="listing_id", right_index=True, how="left")
-    relative = frame["unit_price"] / frame.groupby("listing_id")["unit_price"].transform("median")
-    grouped = relative.groupby([frame[k] for k in keys] + [frame["day"]], dropna=False)
-    level = grouped.transform("median").where(grouped.transform("size") >= 5, 1.0)
+    if levels is None:
+        levels = market_levels(market_ratios(daily, listings))
+    frame = daily[["listing_id", "day"]].merge(listings[MARKET_KEYS], left_on="listing_id", right_index=True,
+                                               how="left")
+    # pandas merge matches missing keys with missing keys, as the groupby above grouped them
+    level = frame.merge(levels, on=[*MARKET_KEYS, "day"], how="left")["level"]
     out = daily.copy()
     divisor = level.clip(lower=1.0).fillna(1.0).to_numpy()
     out["unit_price"] = daily["unit_price"].to_numpy() / divisor
@@ -122,17 +151,18 @@ TESTS = {"stl": stl_level_shift, "rlm": rlm_level_shift}
 
 
 def monitor(daily: pd.DataFrame, screen_pct: float = 25.0, listings: pd.DataFrame | None = None,
-            method: str = "both") -> pd.DataFrame:
+            method: str = "both", levels: pd.DataFrame | None = None) -> pd.DataFrame:
     """Level-shift episodes for listings without an emergency (see module docstring).
 
     ``method``: ``"stl"`` (the STL residual/level test), ``"rlm"`` (the robust change-point test) or ``"both"``
     (both must confirm: the default, for the fewest false alarms). With ``listings`` (indexed by listing_id:
-    category, currency, unit) prices are first taken net of market-wide movement (:func:`net_of_market`). Returns
+    category, currency, unit) prices are first taken net of market-wide movement (:func:`net_of_market`; ``levels``
+    when the market's levels were computed over more listings than ``daily`` holds). Returns
     listing_id, first_violation_at (the candidate day), baseline (rolling median), shift_pct.
     """
     tests = list(TESTS.values()) if method == "both" else [TESTS[method]]
     if listings is not None:
-        daily = net_of_market(daily, listings)
+        daily = net_of_market(daily, listings, levels)
     candidates = screen(daily, screen_pct=screen_pct)
     rows = []
     by_listing = {lid: g for lid, g in daily[daily["listing_id"].isin(candidates["listing_id"])].groupby("listing_id")}

@@ -20,15 +20,35 @@ def category_index(daily: pd.DataFrame, baselines: pd.DataFrame, listings: pd.Da
     ``daily``: the daily series; ``baselines``: own baselines (listing_id, baseline); ``listings``: indexed by
     listing_id with category, currency, unit. Returns category, currency, unit, day, index, n_listings; the index is
     a centred rolling median over ``smooth_days`` days so one odd day does not swing it.
+
+    The same as :func:`index_from_ratios` over :func:`index_ratios`: partitioned detection computes the ratios
+    bucket by bucket and the index once from all of them.
     """
+    return index_from_ratios(index_ratios(daily, baselines, listings), min_listings=min_listings,
+                             smooth_days=smooth_days)
+
+
+def index_ratios(daily: pd.DataFrame, baselines: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
+    """One row per day of each listing with a baseline: category, currency, unit, day, ratio (unit price /
+    baseline). Listing by listing: the ratios of a set of listings are the union of those of its parts."""
     frame = daily[["listing_id", "day", "unit_price"]].merge(baselines[["listing_id", "baseline"]], on="listing_id")
     frame = frame.merge(listings[KEYS], left_on="listing_id", right_index=True)
-    frame["ratio"] = frame["unit_price"] / frame["baseline"]
-    grouped = frame.groupby([*KEYS, "day"], sort=True)
+    return pd.DataFrame({**{k: frame[k] for k in KEYS}, "day": frame["day"],
+                         "ratio": frame["unit_price"] / frame["baseline"]})
+
+
+def index_from_ratios(ratios: pd.DataFrame, keys: list[str] | None = None, min_listings: int = 5,
+                      smooth_days: int = 3) -> pd.DataFrame:
+    """The index from :func:`index_ratios` rows: median ratio per ``keys`` (default category, currency, unit) and
+    day, NaN under ``min_listings`` listings, smoothed by a centred rolling median over ``smooth_days`` days.
+    Returns ``keys``, day, index, n_listings sorted by them. A median of the same values in any order is the same
+    number, so the index does not depend on how the ratios were gathered."""
+    keys = KEYS if keys is None else keys
+    grouped = ratios.groupby([*keys, "day"], sort=True)
     out = grouped["ratio"].agg(index="median", n_listings="size").reset_index()
     out.loc[out["n_listings"] < min_listings, "index"] = float("nan")
     if smooth_days > 1 and not out.empty:
-        out["index"] = (out.groupby(KEYS)["index"]
+        out["index"] = (out.groupby(keys)["index"]
                         .transform(lambda s: s.rolling(smooth_days, center=True, min_periods=1).median()))
     return out
 

@@ -21,7 +21,15 @@ REASON_TEXT = {
               "emergency covers.")
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="Show what the last run evaluated and what it could not, by reason (does not run detection).")
-def detect(no_monitor: bool, show_coverage: bool) -> None:
+@click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Detect in N listing buckets (a stable hash of the listing id), one bucket's observations in "
+              "memory at a time: the same alerts as a plain run, with memory bounded by the bucket. Default with "
+              "--cluster: about 25,000 listings a bucket, at least two per worker.")
+@click.option("--cluster", "cluster", default=None, metavar="local:W|tcp://HOST:PORT|none",
+              help="Run the buckets on Dask: local:W starts W worker processes on this machine; tcp://HOST:8786 "
+              "uses a running scheduler and its workers (docs/scale.md). Default: [cluster] scheduler in "
+              "pricewatch.toml, else this process. 'none' ignores the configured scheduler.")
+def detect(no_monitor: bool, show_coverage: bool, partitions: int | None, cluster: str | None) -> None:
     """Run all detectors over stored observations; open, update or close alerts. Idempotent.
 
     Listings covered by an emergency (by region and category; by default the protective-goods categories) are
@@ -30,20 +38,67 @@ def detect(no_monitor: bool, show_coverage: bool) -> None:
     movement. Other listings are watched by a statistical level-shift monitor (STL, robust). One alert per listing
     and violation episode; re-running updates alerts instead of duplicating them. Every run records its coverage:
     `pricewatch detect --coverage` shows the last one.
+
+    \b
+    At scale (docs/scale.md):
+      pricewatch detect --partitions 40               # 40 buckets, one at a time, in this process
+      pricewatch detect --cluster local:4              # buckets on 4 worker processes of this machine
+      pricewatch detect --cluster tcp://10.0.0.5:8786  # on a running Dask scheduler's workers
     """
     from pricewatch.detect.run import last_run, run_detection
 
-    db = open_database(load_settings())
+    settings = load_settings()
+    db = open_database(settings)
     if show_coverage:
         run = last_run(db)
         if run is None:
             raise click.ClickException("no detection run recorded yet: run `pricewatch detect` first")
         _print_coverage(run.coverage or {}, run.listings, started=run.started_at, tz=db.settings.timezone)
         return
-    stats = run_detection(db, monitor_uncovered=not no_monitor)
+    configured = settings.section("cluster")
+    cluster = cluster if cluster is not None else configured.get("scheduler")
+    if cluster is not None and cluster.strip().lower() == "none":
+        cluster = None
+    partitions = partitions or configured.get("partitions")
+    if cluster is None and partitions is None:
+        stats = run_detection(db, monitor_uncovered=not no_monitor)
+        where = ""
+    else:
+        stats, where = _run_partitioned(db, partitions, cluster, monitor_uncovered=not no_monitor)
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in stats.seconds.items())
-    click.echo(f"{stats.summary()} [{timing}]")
+    click.echo(f"{stats.summary()}{where} [{timing}]")
     _print_coverage(stats.coverage, stats.listings)
+
+
+def _run_partitioned(db, partitions: int | None, cluster: str | None, *, monitor_uncovered: bool):  # noqa: ANN001, ANN202
+    """Partitioned detection in this process or on Dask, with a progress bar per pass (on stderr)."""
+    from contextlib import nullcontext
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pricewatch.detect.cluster import ClusterError, dask_runner, parse_cluster
+    from pricewatch.detect.partitions import default_partitions, run_partitioned
+
+    if cluster is not None:
+        try:
+            parse_cluster(cluster)
+        except ClusterError as exc:
+            raise click.BadParameter(str(exc), param_hint="--cluster") from None
+    try:
+        with dask_runner(cluster) if cluster is not None else nullcontext(None) as runner:
+            n = partitions or default_partitions(db, runner.workers if runner else 1)
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+                tasks = {"market": bar.add_task("market pass (index, peers)", total=n),
+                         "detect": bar.add_task("judging buckets", total=n)}
+                stats = run_partitioned(db, n, monitor_uncovered=monitor_uncovered, runner=runner,
+                                        progress=lambda phase, done, _total: bar.update(tasks[phase],
+                                                                                         completed=done))
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
+    where = f" — {n} buckets" + (f" on {cluster}" if cluster else "")
+    return stats, where
 
 
 def _print_coverage(coverage: dict, listings: int, *, started=None, tz: str = "UTC") -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from pricewatch.detect.buckets import Bucket
 from pricewatch.normalize.product import product_key
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Listing, Platform, Seller
@@ -25,13 +26,15 @@ def _epoch_sql(dialect: str) -> str:
     return "CAST(EXTRACT(EPOCH FROM observed_at) AS BIGINT)"
 
 
-def load_observations(db: Database, *, with_shipping: bool = False) -> pd.DataFrame:
-    """All observations: listing_id, observed_at (UTC, second precision), price, unit_price, availability
+def load_observations(db: Database, *, with_shipping: bool = False, bucket: Bucket | None = None) -> pd.DataFrame:
+    """All observations (or those of one listing ``bucket``): listing_id, observed_at (UTC, second precision), price, unit_price, availability
     (``out_of_stock`` or ``in_stock`` — the only distinction detection makes), and ``shipping`` (0 when missing)
     when asked for (absolute price caps compare the item price without shipping)."""
     extra = ", COALESCE(shipping, 0)" if with_shipping else ""
     sql = (f"SELECT listing_id, {_epoch_sql(db.dialect)}, price, unit_price, "
            f"CASE WHEN availability = 'out_of_stock' THEN 1 ELSE 0 END{extra} FROM price_observation")
+    if bucket is not None:
+        sql += f" WHERE {bucket.listing_filter('listing_id')}"
     parts = []
     with db.engine.connect() as conn:
         cursor = conn.connection.cursor()
@@ -54,8 +57,8 @@ def load_observations(db: Database, *, with_shipping: bool = False) -> pd.DataFr
     return frame
 
 
-def load_listings(db: Database) -> pd.DataFrame:
-    """Listings indexed by id: platform, listing_key, seller_key, category, region, title, url, first_seen_at,
+def load_listings(db: Database, *, bucket: Bucket | None = None) -> pd.DataFrame:
+    """Listings (all, or those of one ``bucket``) indexed by id: platform, listing_key, seller_key, category, region, title, url, first_seen_at,
     quantity_source, unnormalised_reason, product_key, and currency, unit, quantity of the latest priced observation.
 
     ``product_key`` is computed from the title and category (:func:`pricewatch.normalize.product.product_key`) for
@@ -69,6 +72,10 @@ def load_listings(db: Database) -> pd.DataFrame:
               "JOIN (SELECT listing_id, MAX(observed_at) AS at FROM price_observation WHERE unit_price IS NOT NULL "
               "GROUP BY listing_id) m ON m.listing_id = o.listing_id AND m.at = o.observed_at "
               "WHERE o.unit_price IS NOT NULL")
+    if bucket is not None:
+        stmt = stmt.where(text(bucket.condition("listing.id")))
+        latest = latest.replace("WHERE unit_price IS NOT NULL",
+                                f"WHERE unit_price IS NOT NULL AND {bucket.listing_filter('listing_id')}")
     with db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
         units = conn.exec_driver_sql(latest).all()

@@ -83,29 +83,48 @@ def run_detection(db: Database, *, monitor_uncovered: bool = True) -> DetectStat
 
     t = time.perf_counter()
     if len(episodes):
-        episodes = episodes.drop(columns=[c for c in ("quantity_source",) if c in episodes])
-        episodes = episodes.join(listings[["category", "currency", "unit", "quantity", "quantity_source"]],
-                                 on="listing_id")
-        episodes["evidence"] = _evidence(db, episodes)
-        components = price_components(_with_quantity(observations, episodes["listing_id"]), episodes)
-        episodes["explanation"] = explain_all(episodes, presets, components, tz=db.settings.timezone)
-        episodes["flags"] = [
-            sorted(set(presets[r].flags if r in presets else ()) | ({"new_seller"} if k == "peer" else set()))
-            for r, k in zip(episodes["rule"], episodes["baseline_kind"])
-        ]
+        episodes = enrich_episodes(db, episodes, listings, observations, presets)
         stats.alerts = save_episodes(db, episodes)
     stats.seconds["store"] = time.perf_counter() - t
     _record_run(db, stats, started)
     return stats
 
 
+def enrich_episodes(db: Database, episodes: pd.DataFrame, listings: pd.DataFrame, observations: pd.DataFrame,
+                    presets: dict) -> pd.DataFrame:
+    """Episodes as alerts store them: with the listing's category, currency, unit, quantity and its source,
+    evidence hashes, the plain-language explanation and flags. ``observations``: at least the episodes' listings'
+    (with shipping); ``listings``: as :func:`pricewatch.detect.load.load_listings` returns them."""
+    episodes = episodes.drop(columns=[c for c in ("quantity_source",) if c in episodes])
+    episodes = episodes.join(listings[["category", "currency", "unit", "quantity", "quantity_source"]],
+                             on="listing_id")
+    episodes["evidence"] = _evidence(db, episodes)
+    components = price_components(_with_quantity(observations, episodes["listing_id"]), episodes)
+    episodes["explanation"] = explain_all(episodes, presets, components, tz=db.settings.timezone)
+    episodes["flags"] = [
+        sorted(set(presets[r].flags if r in presets else ()) | ({"new_seller"} if k == "peer" else set()))
+        for r, k in zip(episodes["rule"], episodes["baseline_kind"])
+    ]
+    return episodes
+
+
+def coverage_examples(report: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
+    """The first :data:`EXAMPLES_PER_REASON` listings of ``report`` per reason, with platform, listing_key, title."""
+    missing = report[report["reason"].notna()]
+    rows = missing.groupby("reason", sort=False).head(EXAMPLES_PER_REASON)
+    return rows.join(listings[["platform", "listing_key", "title"]], on="listing_id")
+
+
 def coverage_record(report: pd.DataFrame, listings: pd.DataFrame) -> dict:
     """The JSON stored in ``detect_run.coverage``: counts by status and reason, and example listings per reason."""
-    counts = coverage_summary(report)
+    return coverage_json(coverage_summary(report), coverage_examples(report, listings))
+
+
+def coverage_json(counts: pd.DataFrame, examples_frame: pd.DataFrame) -> dict:
+    """``detect_run.coverage`` from counts (:func:`analysis.coverage.coverage_summary`) and example rows
+    (:func:`coverage_examples`)."""
     examples: dict[str, list[dict]] = {}
-    missing = report[report["reason"].notna()]
-    for reason, group in missing.groupby("reason", sort=False):
-        rows = group.head(EXAMPLES_PER_REASON).join(listings[["platform", "listing_key", "title"]], on="listing_id")
+    for reason, rows in examples_frame.groupby("reason", sort=False):
         examples[str(reason)] = [
             {"listing_id": int(r.listing_id), "platform": r.platform, "listing_key": r.listing_key,
              "title": r.title, "detail": None if pd.isna(r.detail) else str(r.detail)}
