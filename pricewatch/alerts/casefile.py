@@ -134,7 +134,7 @@ def _deliveries(session: Session, alert_id: int) -> list[tuple[WebhookDelivery, 
     stmt = (select(WebhookDelivery, WebhookEndpoint.url).join(WebhookEndpoint,
                                                                 WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(or_(violation_id == alert_id, origin_id == alert_id)).order_by(WebhookDelivery.id))
-    return list(session.execute(stmt).tuples())
+    return [(delivery, url) for delivery, url in session.execute(stmt)]
 
 
 def timeline(session: Session, case: CaseFile) -> list[dict]:
