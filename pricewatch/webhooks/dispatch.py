@@ -1,11 +1,17 @@
 """The dispatcher: send what is due from the outbox, at least once, with retries and a dead-letter state.
 
-Each round claims a batch of due deliveries by setting a lease (``locked_until``) in one short transaction, so
-two dispatchers — or a restarted one — never send the same row at the same time; a dispatcher killed mid-batch
-leaves leases that simply expire, and those rows are sent again with the same ``webhook-id`` (receivers
-de-duplicate on it). Sending is concurrent with one aiohttp client session (connection reuse, per-request
-timeout); aiohttp was chosen by measurement (MEASURED.md: ~5,200 signed POSTs/s at 50 concurrent against
-~230/s for httpx's AsyncClient).
+Several dispatchers may run on one database (on PostgreSQL; SQLite has one writer at a time but stays correct).
+Each keeps up to ``concurrency`` requests in flight and claims due deliveries only for its free slots, so every
+claimed row is sent at once: the claim sets a lease (``locked_until``) and counts the send (``attempts + 1``) in
+one short transaction — ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`` on PostgreSQL, so concurrent
+dispatchers skip each other's rows instead of waiting or sending them twice. While requests run, the lease of
+the rows still in flight is renewed every ``lease / 3``. Each outcome is written as it arrives (a writer commits
+whatever outcomes have arrived since its last commit, so under load one transaction carries many). A dispatcher
+killed at any point therefore leaves only the rows it had in flight (sent, outcome not yet committed): their
+leases expire and they are sent again with the same ``webhook-id`` (receivers de-duplicate on it), and
+``attempts`` counts every send, including the one the killed process made. Sending is concurrent with one
+aiohttp client session (connection reuse, per-request timeout); aiohttp was chosen by measurement (MEASURED.md:
+~5,200 signed POSTs/s at 50 concurrent against ~230/s for httpx's AsyncClient).
 
 Outcomes: 2xx → delivered; 410 Gone → the endpoint is disabled and its pending deliveries are parked as dead;
 a URL the address guard refuses at connection time → dead at once (``pricewatch.webhooks.guard``);
@@ -72,10 +78,13 @@ class _Job:
 
 
 def claim(db: Database, *, limit: int, lease: timedelta, now: datetime | None = None) -> list[_Job]:
-    """Lease up to ``limit`` due deliveries (pending or failed, due, not leased) and return them.
+    """Lease up to ``limit`` due deliveries (pending or failed, due, not leased) and return them; the caller sends
+    them at once.
 
     The lease is taken by one UPDATE … WHERE id IN (SELECT … LIMIT n) statement, atomic on SQLite and, with
-    SKIP LOCKED, on PostgreSQL; the rows are then read back by the run's token.
+    SKIP LOCKED, on PostgreSQL; the rows are then read back by the claim's token. The same statement counts the
+    send (``attempts + 1``), so a send is counted even when the process dies before its outcome is written;
+    ``_Job.attempts`` is the count including this send.
     """
     now = now or utcnow()
     token = uuid.uuid4().hex
@@ -87,7 +96,8 @@ def claim(db: Database, *, limit: int, lease: timedelta, now: datetime | None = 
         due = due.with_for_update(skip_locked=True)
     with db.session() as s:
         s.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(due.scalar_subquery()))
-                  .values(locked_until=now + lease, claimed_by=token).execution_options(synchronize_session=False))
+                  .values(locked_until=now + lease, claimed_by=token, attempts=WebhookDelivery.attempts + 1)
+                  .execution_options(synchronize_session=False))
         rows = s.execute(select(WebhookDelivery, WebhookEndpoint)
                          .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                          .where(WebhookDelivery.claimed_by == token, WebhookDelivery.locked_until == now + lease)
@@ -103,9 +113,10 @@ def claim(db: Database, *, limit: int, lease: timedelta, now: datetime | None = 
                                                                         separators=(",", ":")),
                              active_secrets(e, now), d.attempts, d.created_at, d.event_type,
                              (payload.get("violation") or {}).get("id")))
-        if parked:  # the endpoint was disabled after these were queued
+        if parked:  # the endpoint was disabled after these were queued: never sent, so the count goes back
             s.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(parked))
-                      .values(status="dead", last_error="endpoint disabled", locked_until=None)
+                      .values(status="dead", last_error="endpoint disabled", locked_until=None,
+                              attempts=WebhookDelivery.attempts - 1)
                       .execution_options(synchronize_session=False))
         s.commit()
     return jobs
@@ -114,42 +125,114 @@ def claim(db: Database, *, limit: int, lease: timedelta, now: datetime | None = 
 REFUSED = 0  # the status recorded for a delivery the address guard refused: never sent, dead at once
 
 
-async def _send_all(jobs: list[_Job], *, concurrency: int, timeout: float,
-                    allowed: set[str] | None = None) -> list[tuple[int | None, str | None]]:
-    """POST each job; (HTTP status, error) per job. The connection goes only to addresses the guard checked
-    when it resolved them (:class:`GuardedResolver`), so DNS rebinding and a host taken out of
-    ``allow_private`` stop deliveries; redirects are never followed."""
+def _client(concurrency: int, timeout: float, allowed: set[str]):  # noqa: ANN202
+    """One aiohttp session for a dispatch run. The connection goes only to addresses the guard checked when it
+    resolved them (:class:`GuardedResolver`), so DNS rebinding and a host taken out of ``allow_private`` stop
+    deliveries."""
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, family=socket.AF_INET,
-                                     resolver=GuardedResolver(allowed or set()))
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    semaphore = asyncio.Semaphore(concurrency)
-    async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
-        async def one(job: _Job) -> tuple[int | None, str | None]:
-            async with semaphore:
-                headers = sign_headers(job.event_id, job.body, job.secrets)
-                headers["user-agent"] = "pricewatch-webhooks/1"
-                try:
-                    check_literal(job.url, allowed or set())
-                    async with session.post(job.url, data=job.body.encode(), headers=headers,
-                                            allow_redirects=False) as response:
-                        await response.read()
-                        return response.status, None if response.status < 300 else f"HTTP {response.status}"
-                except AddressRefused as exc:
-                    return REFUSED, f"refused by the address guard: {exc}"[:500]
-                except TimeoutError:
-                    return None, f"timeout after {timeout:g}s"
-                except aiohttp.ClientError as exc:
-                    return None, f"{type(exc).__name__}: {exc}"[:500]
+                                     resolver=GuardedResolver(allowed))
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout))
 
-        return await asyncio.gather(*(one(j) for j in jobs))
+
+async def _send(session, job: _Job, *, timeout: float, allowed: set[str]) -> tuple[int | None, str | None]:  # noqa: ANN001
+    """POST one job; (HTTP status, error). Redirects are never followed."""
+    import aiohttp
+
+    headers = sign_headers(job.event_id, job.body, job.secrets)
+    headers["user-agent"] = "pricewatch-webhooks/1"
+    try:
+        check_literal(job.url, allowed)
+        async with session.post(job.url, data=job.body.encode(), headers=headers, allow_redirects=False) as response:
+            await response.read()
+            return response.status, None if response.status < 300 else f"HTTP {response.status}"
+    except AddressRefused as exc:
+        return REFUSED, f"refused by the address guard: {exc}"[:500]
+    except TimeoutError:
+        return None, f"timeout after {timeout:g}s"
+    except aiohttp.ClientError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+
+
+def renew(db: Database, ids: list[int], lease: timedelta) -> None:
+    """Extend the lease of deliveries this dispatcher still holds (claimed, outcome not yet written)."""
+    with db.session() as s:
+        s.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids), WebhookDelivery.locked_until.is_not(None))
+                  .values(locked_until=utcnow() + lease).execution_options(synchronize_session=False))
+        s.commit()
+
+
+async def _run(db: Database, stats: DispatchStats, *, concurrency: int, timeout: float, lease: timedelta,
+               max_claims: int | None, schedule: list[timedelta] | None, give_up_after: timedelta) -> None:
+    """Keep up to ``concurrency`` requests in flight until nothing is due (see the module docstring).
+
+    Claims fill free slots only (at least a quarter of them at a time, so claims stay few under load); after a
+    claim finds nothing due, the run waits for its requests and claims once more before it ends, so retries that
+    fell due meanwhile are sent in this run as before. Outcomes go to a writer task that commits all that arrived
+    since its last commit; a heartbeat renews the lease of every row not yet written."""
+    allowed = allowed_private(db)
+    held: dict[int, _Job] = {}            # claimed, outcome not yet committed
+    arrived: list[tuple[_Job, tuple[int | None, str | None]]] = []
+    wake = asyncio.Event()
+    finished = False
+
+    async def writer() -> None:
+        while True:
+            await wake.wait()
+            wake.clear()
+            while arrived:
+                batch = arrived[:]
+                del arrived[:len(batch)]
+                await asyncio.to_thread(record, db, [j for j, _ in batch], [r for _, r in batch], stats,
+                                        schedule=schedule, give_up_after=give_up_after)
+                for job, _ in batch:
+                    held.pop(job.id, None)
+            if finished:
+                return
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            if held:
+                await asyncio.to_thread(renew, db, list(held), lease)
+
+    writing = asyncio.create_task(writer())
+    beating = asyncio.create_task(heartbeat())
+    try:
+        async with _client(concurrency, timeout, allowed) as session:
+            flying: dict[asyncio.Task, _Job] = {}
+            claims, drained = 0, False
+            while True:
+                free = concurrency - len(flying)
+                may_claim = (max_claims is None or claims < max_claims) and not (drained and flying)
+                if may_claim and (free >= max(1, concurrency // 4) or not flying):
+                    jobs = await asyncio.to_thread(claim, db, limit=free, lease=lease)
+                    claims += 1
+                    drained = not jobs
+                    for job in jobs:
+                        held[job.id] = job
+                        flying[asyncio.create_task(_send(session, job, timeout=timeout, allowed=allowed))] = job
+                if not flying:
+                    break
+                done, _ = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    arrived.append((flying.pop(task), task.result()))
+                wake.set()
+                if drained and not flying:
+                    drained = False  # one more claim: retries may have fallen due
+    finally:
+        finished = True
+        wake.set()
+        await writing
+        beating.cancel()
 
 
 def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str | None]],
            stats: DispatchStats, now: datetime | None = None, schedule: list[timedelta] | None = None,
            give_up_after: timedelta = GIVE_UP_AFTER) -> None:
-    """Write outcomes in one transaction (delivered / retry / dead / endpoint disabled)."""
+    """Write outcomes in one transaction (delivered / retry / dead / endpoint disabled). ``job.attempts`` already
+    counts this send (see :func:`claim`); a request the address guard refused was never sent and is uncounted."""
     now = now or utcnow()
     delivered, gone, retry, dead = [], set(), [], []
     notified_alerts = []
@@ -159,12 +242,12 @@ def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str |
             if job.event_type == "violation.opened" and job.alert_id:
                 notified_alerts.append(job.alert_id)
         elif status == REFUSED:
-            dead.append({"i": job.id, "st": None, "err": error, "n": job.attempts})
+            dead.append({"i": job.id, "st": None, "err": error, "n": job.attempts - 1})
         elif status == 410:
             gone.add(job.endpoint_id)
-            dead.append({"i": job.id, "st": status, "err": "410 Gone: endpoint disabled", "n": job.attempts + 1})
+            dead.append({"i": job.id, "st": status, "err": "410 Gone: endpoint disabled", "n": job.attempts})
         else:
-            attempts = job.attempts + 1
+            attempts = job.attempts
             due = now + next_delay(attempts, schedule)
             if due - job.created_at > give_up_after:
                 dead.append({"i": job.id, "st": status, "err": error, "n": attempts})
@@ -176,7 +259,7 @@ def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str |
         if delivered:
             s.execute(update(WebhookDelivery.__table__).where(WebhookDelivery.__table__.c.id == bindparam("i"))
                       .values(status="delivered", delivered_at=now, last_status=bindparam("st"), last_error=None,
-                              attempts=WebhookDelivery.__table__.c.attempts + 1, locked_until=None), delivered)
+                              locked_until=None), delivered)
         if retry:
             s.execute(update(WebhookDelivery.__table__).where(WebhookDelivery.__table__.c.id == bindparam("i"))
                       .values(status="failed", last_status=bindparam("st"), last_error=bindparam("err"),
@@ -209,22 +292,19 @@ def record(db: Database, jobs: list[_Job], results: list[tuple[int | None, str |
     stats.dead += len(dead)
 
 
-def dispatch(db: Database, *, concurrency: int = 50, timeout: float = 10.0, batch: int = 2000,
+def dispatch(db: Database, *, concurrency: int = 50, timeout: float = 10.0, batch: int | None = None,
              lease: timedelta = timedelta(seconds=60), max_rounds: int | None = None,
              schedule: list[timedelta] | None = None, give_up_after: timedelta = GIVE_UP_AFTER) -> DispatchStats:
-    """Send everything due now, round after round, until nothing is due (or ``max_rounds``).
+    """Send everything due now, keeping ``concurrency`` requests in flight, until nothing is due.
 
-    ``schedule``/``give_up_after`` override the retry schedule (tests, or ``[webhooks] retry_seconds``)."""
+    ``max_rounds`` bounds the number of claims (each for at most ``concurrency`` rows); ``batch`` is accepted for
+    callers of the earlier batch-at-a-time dispatcher and ignored (claims are sized by free slots).
+    ``schedule``/``give_up_after`` override the retry schedule (tests, or ``[webhooks] retry_seconds``).
+    ``lease`` should exceed ``timeout`` comfortably; it is renewed every ``lease / 3`` while rows are held."""
+    del batch
     stats = DispatchStats()
-    rounds = 0
-    while max_rounds is None or rounds < max_rounds:
-        jobs = claim(db, limit=batch, lease=lease)
-        if not jobs:
-            break
-        results = asyncio.run(_send_all(jobs, concurrency=concurrency, timeout=timeout,
-                                        allowed=allowed_private(db)))
-        record(db, jobs, results, stats, schedule=schedule, give_up_after=give_up_after)
-        rounds += 1
+    asyncio.run(_run(db, stats, concurrency=concurrency, timeout=timeout, lease=lease, max_claims=max_rounds,
+                     schedule=schedule, give_up_after=give_up_after))
     return stats
 
 
