@@ -32,6 +32,9 @@ class StorePipeline:
         self.counts = {"items": 0, "stored": 0, "duplicate": 0, "rejected": 0, "new_listings": 0, "removed": 0,
                        "sold_out_without_price": 0}
         spider.pricewatch_counts = self.counts
+        shared = getattr(spider.crawler, "pricewatch_shared", None)
+        if shared is not None:  # a shared crawl acknowledges pages only once their rows are stored
+            shared.store_hook = self.flush
 
     def process_item(self, item: dict, spider) -> dict:  # noqa: ANN001
         self.counts["items"] += 1

@@ -9,7 +9,12 @@ import click
 @click.argument("spider", type=click.Choice(["product", "search", "feed"]))
 @click.option("-a", "arguments", multiple=True, metavar="KEY=VALUE", help="Spider argument (repeatable): "
               "product: urls=…; search: base=https://shop/jd keywords=口罩,KN95; feed: urls=….")
-def crawl(spider: str, arguments: tuple[str, ...]) -> None:
+@click.option("--shared-queue", metavar="NAME", default=None,
+              help="Join the shared crawl NAME: its queue and seen-set live in Redis, so crawl processes started "
+                   "with the same NAME (on any machine) divide the pages and none is fetched twice.")
+@click.option("--redis", "redis_url", metavar="URL", default=None, envvar="PRICEWATCH_REDIS_URL",
+              help="Redis for --shared-queue [default: redis://127.0.0.1:6379/0].")
+def crawl(spider: str, arguments: tuple[str, ...], shared_queue: str | None, redis_url: str | None) -> None:
     """Crawl into the configured database and print a summary (pages, items, rejected, new listings).
 
     Polite by default: robots.txt obeyed, AutoThrottle, per-domain concurrency, retries with back-off, a
@@ -19,6 +24,7 @@ def crawl(spider: str, arguments: tuple[str, ...]) -> None:
     Examples:
       pricewatch crawl search -a base=http://127.0.0.1:8800/jd -a keywords=口罩,KN95
       pricewatch crawl feed -a urls=http://127.0.0.1:8800/carefeed/feed.csv
+      pricewatch crawl search -a base=… -a keywords=口罩 --shared-queue masks   # on each of N machines
     """
     from pricewatch.crawl import run_crawl
 
@@ -28,4 +34,11 @@ def crawl(spider: str, arguments: tuple[str, ...]) -> None:
             raise click.BadParameter(f"{arg!r} is not KEY=VALUE", param_hint="-a")
         key, value = arg.split("=", 1)
         pairs[key] = value
-    click.echo(run_crawl(spider, pairs).line())
+    if shared_queue is not None:
+        from spiders.shared_queue import shared_settings
+
+        try:
+            shared_settings(shared_queue, redis_url or "")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shared-queue") from None
+    click.echo(run_crawl(spider, pairs, shared_queue=shared_queue, redis_url=redis_url).line())

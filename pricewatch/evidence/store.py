@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,7 +56,8 @@ class EvidenceStore:
         path = self.path_of(sha256)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            # unique per writer: crawl workers on several machines share this folder (pids may coincide)
+            tmp = path.with_suffix(f".tmp{os.getpid()}-{uuid.uuid4().hex[:8]}")
             tmp.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
             os.chmod(tmp, 0o444)
             os.replace(tmp, path)
