@@ -42,6 +42,8 @@ class Preset:
     pre_declaration: str = "settled"
     wording: str = ""
     caps: tuple[Cap, ...] = ()
+    # baseline kinds (own, peer, cap) for which the rule applies only after a formal warning (告诫) was ignored
+    warning_required: tuple[str, ...] = ()
 
     @property
     def capped(self) -> bool:
@@ -88,6 +90,7 @@ def load_presets() -> dict[str, Preset]:
         spec = dict(spec)
         spec["flags"] = tuple(spec.get("flags", ()))
         spec["caps"] = tuple(Cap(**c) for c in spec.get("caps", ()))
+        spec["warning_required"] = tuple(spec.get("warning_required", ()))
         out[pid] = Preset(id=pid, **spec)
     return out
 

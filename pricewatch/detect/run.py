@@ -105,7 +105,9 @@ def enrich_episodes(db: Database, episodes: pd.DataFrame, listings: pd.DataFrame
         sorted(set(presets[r].flags if r in presets else ()) | ({"new_seller"} if k == "peer" else set()))
         for r, k in zip(episodes["rule"], episodes["baseline_kind"])
     ]
-    return episodes
+    from pricewatch.reports.signals import apply_signals
+
+    return apply_signals(db, episodes, presets)  # confirmed public reports escalate; formal warnings hold back
 
 
 def coverage_examples(report: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
