@@ -1,7 +1,7 @@
 """Page extraction, measured: speed on real-size pages against the previous extraction path in the same run, the
 fields on pages with a known truth, and currency/amount on real price strings.
 
-    python bench/pages.py [FOLDER] [--pages 60] [--baseline-rev 07aa899] [--show 20]
+    python bench/pages.py [FOLDER] [--pages 60] [--baseline-rev REV ...] [--show 20] [--errors] [--real-only]
 
 1. **speed** — ``--pages`` generated pages of 300 KB–1 MB with heavy markup (mega-menus, RDFa breadcrumbs, inline
    state blobs, 60 recommended products with prices, a mini-basket "0", a shipping fee, struck prices; see
@@ -238,14 +238,18 @@ def price_strings(table: Path, show: int) -> None:
 
 def _baseline_module(rev: str):  # noqa: ANN202
     """``pricewatch/extract`` as it was at ``rev`` (the previous extraction path), importable beside today's."""
-    folder = Path(tempfile.mkdtemp(prefix="pw-old-extract-")) / "pw_old_extract"
+    package = f"pw_extract_{rev}"
+    folder = Path(tempfile.mkdtemp(prefix="pw-old-extract-")) / package
     folder.mkdir()
-    for name in ("__init__.py", "page.py", "price.py"):
+    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", f"{rev}:pricewatch/extract/"],
+                           check=True, capture_output=True, text=True).stdout.split()
+    for name in [n for n in names if n.endswith(".py")]:
         text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:pricewatch/extract/{name}"], check=True,
                               capture_output=True, text=True).stdout
-        (folder / name).write_text(text.replace("pricewatch.extract.", "pw_old_extract."), encoding="utf-8")
+        text = text.replace("from pricewatch.extract import", f"from {package} import")
+        (folder / name).write_text(text.replace("pricewatch.extract.", f"{package}."), encoding="utf-8")
     sys.path.insert(0, str(folder.parent))
-    return importlib.import_module("pw_old_extract")
+    return importlib.import_module(package)
 
 
 def _rate(fn, pages: list[tuple[str, dict]]) -> tuple[float, list]:  # noqa: ANN001
@@ -321,7 +325,7 @@ def real_f1(products: list, rows: list[dict], errors: bool) -> dict:
     return out
 
 
-def _real_folder(truth_file: Path, errors: bool) -> None:
+def _real_folder(truth_file: Path, errors: bool, baselines: list[tuple[str, object]]) -> None:
     rows = [json.loads(line) for line in truth_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     from pricewatch.extract import extract_product
 
@@ -330,32 +334,43 @@ def _real_folder(truth_file: Path, errors: bool) -> None:
         raw = (truth_file.parent / row["file"]).read_bytes()
         pages.append((raw.decode("utf-8", errors="replace"), row))
     size = sum(len(h.encode()) for h, _ in pages) / len(pages) / 1000
-    rate, products = _rate(extract_product, pages)
-    print(f"\n== real pages: {truth_file.parent} ({len(pages)} pages, {size:.0f} KB on average) ==")
-    print(f"pricewatch extract: {rate:.1f} pages/s (one core)")
+    print(f"\n== real pages: {truth_file.parent} ({len(pages)} pages, {size:.0f} KB on average; one core) ==")
+    runs = [("now", extract_product)] + baselines
+    results = {}
+    for label, fn in runs:  # the same pages, one after the other, in this run
+        rate, products = _rate(fn, pages)
+        results[label] = products
+        print(f"pricewatch extract {label:>9}: {rate:6.1f} pages/s")
     splits = sorted({row.get("split") for row in rows if row.get("split")})
     groups = [("all", list(range(len(rows))))] + [(s, [i for i, r in enumerate(rows) if r.get("split") == s])
                                                   for s in splits]
-    for name, idx in groups:
-        if errors and name == "all":
-            print("misses (field, truth, read, source, page):")
-        scores = real_f1([products[i] for i in idx], [rows[i] for i in idx], errors and name == "all")
-        print(f"{name:9} ({len(idx):3} pages): " + "  ".join(
-            f"{f} F1 {v[0]:.3f} (P {v[1]:.3f} R {v[2]:.3f}, n={v[3]})" for f, v in scores.items()))
+    for label, _ in runs:
+        print(f"-- {label}")
+        for name, idx in groups:
+            show = errors and name == "all" and label == "now"
+            if show:
+                print("misses (field, truth, read, source, page):")
+            scores = real_f1([results[label][i] for i in idx], [rows[i] for i in idx], show)
+            print(f"{name:9} ({len(idx):3} pages): " + "  ".join(
+                f"{f} F1 {v[0]:.3f} (P {v[1]:.3f} R {v[2]:.3f}, n={v[3]})" for f, v in scores.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", type=Path)
     parser.add_argument("--pages", type=int, default=60)
-    parser.add_argument("--baseline-rev", default="07aa899", help="git revision of the previous extraction path")
+    parser.add_argument("--baseline-rev", action="append",
+                        help="git revision(s) of earlier extraction code, measured in the same run (default: 07aa899, "
+                             "the path before issue 12, and 6aaf923, before its second session)")
     parser.add_argument("--show", type=int, default=20)
     parser.add_argument("--errors", action="store_true", help="list every miss on the real pages")
     parser.add_argument("--real-only", action="store_true", help="skip the generated pages and price strings")
     args = parser.parse_args()
+    revs = args.baseline_rev or ["07aa899", "6aaf923"]
+    baselines = [(rev, _baseline_module(rev).extract_product) for rev in revs]
     if args.real_only:
         for tf in sorted(args.folder.rglob("truth.jsonl")):
-            _real_folder(tf, args.errors)
+            _real_folder(tf, args.errors, baselines)
         return
     import extruct
 
@@ -366,19 +381,22 @@ def main() -> None:
     size = sum(len(h.encode()) for h, _ in pages) / len(pages) / 1000
     print(f"== speed: {len(pages)} generated pages, {size:.0f} KB on average (300 KB–1 MB), one core ==")
     new_rate, new = _rate(extract_product, pages)
-    old = _baseline_module(args.baseline_rev)
-    old_rate, old_out = _rate(old.extract_product, pages)
+    print(f"pricewatch extract (now)                 : {new_rate:7.1f} pages/s (goal >= 50)")
+    outs = []
+    for rev, fn in baselines:
+        old_rate, old_out = _rate(fn, pages)
+        outs.append((rev, old_out))
+        print(f"earlier code ({rev}, same run)         : {old_rate:7.1f} pages/s  -> now {new_rate / old_rate:.1f}x")
     ex_rate, _ = _rate(lambda h, u: extruct.extract(h, base_url=u, syntaxes=["json-ld", "microdata", "opengraph",
                                                                             "rdfa"], uniform=True), pages)
-    print(f"pricewatch extract (now)                 : {new_rate:7.1f} pages/s (goal >= 50)")
-    print(f"previous path ({args.baseline_rev}, same run)        : {old_rate:7.1f} pages/s  -> {new_rate / old_rate:.1f}x")
     print(f"extruct alone, all syntaxes (same run)   : {ex_rate:7.1f} pages/s")
     print("\n== fields on the generated pages (truth known) ==")
     _score(new, pages, "now     ")
-    _score(old_out, pages, "previous")
+    for rev, old_out in outs:
+        _score(old_out, pages, f"{rev} ")
     if args.folder:
         for tf in sorted(args.folder.rglob("truth.jsonl")):
-            _real_folder(tf, args.errors)
+            _real_folder(tf, args.errors, baselines)
         tables = sorted(args.folder.rglob("test_price_parsing.py"))
     else:
         tables = []
