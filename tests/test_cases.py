@@ -148,10 +148,12 @@ def test_bundle_content_matches_the_database(case, run_cli, workdir):
         assert record["alert"]["platform_answer"] == "delisted" and record["prima_facie"] is True
         assert record["listing"]["url"] == listing.url == "https://jd.example/item/J1"
         assert record["seller"] == {"platform": "jd", "seller_id": seller.seller_key, "name": "Shop J1",
-                                    "license": "LIC-COMPLY"}
+                                    "license": "LIC-COMPLY", "license_set_by": "feed"}
         assert record["baseline"]["unit_price"] == alert.baseline_unit_price
         assert record["rule"]["id"] == "cn-samr-2020" and record["rule"]["citation"]
         assert record["alert"]["first_violation_at"].endswith("Z")
+        assert record["rule"]["threshold_unit_price"] == pytest.approx(
+            alert.baseline_unit_price * (1 + record["rule"]["threshold_pct"] / 100))
         prior = record["baseline"]["prior_price"]
         assert prior["price"] == 29.9 and prior["currency"] == "CNY" and prior["observed_at"].endswith("Z")
         rows = list(csv.DictReader(io.StringIO(files["prices.csv"].decode())))
@@ -170,11 +172,15 @@ def test_bundle_content_matches_the_database(case, run_cli, workdir):
     assert files["chart.png"].startswith(b"\x89PNG\r\n\x1a\n")
     timeline = list(csv.DictReader(io.StringIO(files["timeline.csv"].decode())))
     kinds = [r["kind"] for r in timeline]
-    assert kinds[0] == "detected" and {"notified", "answer", "decision", "webhook", "seller.flagged"} <= set(kinds)
-    decision = next(r for r in timeline if r["kind"] == "decision")
-    assert decision["actor"] == "regulator:wang" and "confirmed on inspection" in decision["summary"]
-    flagged = next(r for r in timeline if r["kind"] == "seller.flagged")
+    assert kinds[0] == "detected" and {"answered", "status", "webhook_queued", "seller_flagged"} <= set(kinds)
+    answered = next(r for r in timeline if r["kind"] == "answered")
+    assert answered["summary"] == "platform answered delisted"
+    decision = next(r for r in timeline if r["by"] == "regulator:wang")
+    assert decision["summary"] == "status delisted → verified: confirmed on inspection"
+    flagged = next(r for r in timeline if r["kind"] == "seller_flagged")
     assert "tmall/tmall-s-T1" in flagged["summary"]
+    queued = [r for r in timeline if r["kind"] == "webhook_queued"]
+    assert {"violation.updated", "seller.flagged"} <= {json.loads(r["detail"])["event"] for r in queued}
     assert [r["at_utc"] for r in timeline] == sorted(r["at_utc"] for r in timeline)
     readme = files["README.txt"].decode()
     assert "电子数据提取笔录" in readme and "sha256sum -c SHA256SUMS" in readme

@@ -7,7 +7,7 @@ An alert case::
       alert.json           the alert record (pricewatch.cases.content.alert_record)
       prices.csv           every observation of the listing (UTC and display-zone times, baseline window marked)
       chart.png            the price chart (the digest's chart code)
-      timeline.csv         webhooks, answers, decisions, notes, re-checks (pricewatch.cases.timeline)
+      timeline.csv         webhooks, answers, decisions, notes, re-checks (the alert page's timeline)
       evidence/index.csv   each snapshot: sha256, file, URL, fetched_at (UTC), HTTP status, content type, size
       evidence/<sha256>.<ext>   each stored page body, byte for byte as fetched
       manifest.json        SHA-256 and size of every file above
@@ -37,15 +37,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from pricewatch import __version__
+from pricewatch.alerts.casefile import case_file, timeline
 from pricewatch.cases.chart import chart_png
 from pricewatch.cases.content import SERIES_COLUMNS, alert_record, evidence_hashes, price_series
-from pricewatch.cases.timeline import alert_timeline
 from pricewatch.enforcement.entity import seller_entity
 from pricewatch.errors import NotFound, PricewatchError
 from pricewatch.evidence.store import EvidenceStore
 from pricewatch.instants import utc_text, utc_texts
 from pricewatch.store.engine import Database
-from pricewatch.store.models import Alert, Snapshot, utcnow
+from pricewatch.store.models import Snapshot, utcnow
 
 FORMAT = "pricewatch-case/1"
 MANIFEST = "manifest.json"
@@ -104,14 +104,45 @@ def _csv(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False)
 
 
-def _timeline_csv(frame: pd.DataFrame, tz: str) -> str:
+def _summary(event: dict) -> str:
+    """One English line for a timeline entry of :func:`pricewatch.alerts.casefile.timeline`."""
+    kind, d = event["kind"], event.get("detail") or {}
+    if kind == "detected":
+        return f"detected: {d.get('rule')}, {d.get('severity')}"
+    if kind in ("status", "info"):
+        text = f"status {d.get('from')} → {d.get('to')}" if kind == "status" else f"platform said {d.get('info')} " \
+            "after the decision (recorded as information)"
+        return text + (" (re-listed)" if d.get("relisted") else "") + (f": {d['note']}" if d.get("note") else "")
+    if kind == "answered":
+        return f"platform answered {d.get('response')}" + (f": {d['reason']}" if d.get("reason") else "")
+    if kind.startswith("webhook_"):
+        state = kind.removeprefix("webhook_")
+        extra = ", ".join(str(x) for x in (d.get("http"), d.get("error")) if x)
+        return (f"{d.get('event')} {state} → {d.get('url')} (attempts {d.get('attempts')}"
+                + (f", last {extra}" if extra else "") + ")")
+    if kind == "note":
+        return f"note: {d.get('note')}"
+    if kind == "recheck_requested":
+        return "re-check requested"
+    if kind == "rechecked":
+        return f"re-checked: {d.get('outcome')}"
+    if kind == "seller_flagged":
+        return f"seller.flagged → {d.get('platform')}/{d.get('seller_id')}: {d.get('reason')}"
+    return kind
+
+
+def _timeline_csv(events: list[dict], tz: str) -> str:
+    """The alert page's timeline as CSV: UTC and display-zone times, kind, who, a summary line, the details."""
+    at = pd.to_datetime(pd.Series([e["at"] for e in events], dtype=object), utc=True)
     out = pd.DataFrame({
-        "at_utc": utc_texts(frame["at"]),
-        "at_local": pd.to_datetime(frame["at"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M:%S UTC%z")
+        "at_utc": utc_texts(at),
+        "at_local": at.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M:%S UTC%z")
         .str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True),
-        "kind": frame["kind"], "actor": frame["actor"], "summary": frame["summary"],
-        "detail": [json.dumps(d, ensure_ascii=False, default=str, sort_keys=True) for d in frame["detail"]],
-    })
+        "kind": [e["kind"] for e in events], "by": [e.get("by") for e in events],
+        "summary": [_summary(e) for e in events],
+        "detail": [json.dumps(e.get("detail") or {}, ensure_ascii=False, default=str, sort_keys=True)
+                   for e in events],
+    }, columns=["at_utc", "at_local", "kind", "by", "summary", "detail"])
     return _csv(out)
 
 
@@ -130,17 +161,20 @@ def _operator(operator: str | None) -> str:
         return "unknown"
 
 
-def _add_alert(writer: _Writer, db: Database, session, alert: Alert, folder: str, evidence: list[str]) -> dict:  # noqa: ANN001
-    series = price_series(db, session, alert)
-    record = alert_record(db, session, alert, series)
+def _add_alert(writer: _Writer, db: Database, session, alert_id: int, folder: str, evidence: list[str]) -> dict:  # noqa: ANN001
+    case = case_file(session, alert_id)
+    if case is None:
+        raise CaseError(f"no alert {alert_id}")
+    series = price_series(db, case)
+    record = alert_record(case, series)
     writer.add(f"{folder}alert.json", json.dumps(record, ensure_ascii=False, indent=2))
     out = series.copy()
     for name in ("price", "shipping", "unit_price"):
         out[name] = out[name].astype(float)
     writer.add(f"{folder}prices.csv", _csv(out.reindex(columns=SERIES_COLUMNS)))
-    writer.add(f"{folder}chart.png", chart_png(series, alert, record, db.settings.timezone))
-    writer.add(f"{folder}timeline.csv", _timeline_csv(alert_timeline(session, alert), db.settings.timezone))
-    for sha in evidence_hashes(alert, series):
+    writer.add(f"{folder}chart.png", chart_png(series, case, record, db.settings.timezone))
+    writer.add(f"{folder}timeline.csv", _timeline_csv(timeline(session, case), db.settings.timezone))
+    for sha in evidence_hashes(case.alert, series):
         if sha not in evidence:
             evidence.append(sha)
     return record
@@ -223,10 +257,7 @@ def export_alert_case(db: Database, alert_id: int, target: Path, *, operator: st
     writer = _Writer(f"case-alert-{alert_id}")
     evidence: list[str] = []
     with db.session() as s:
-        alert = s.get(Alert, alert_id)
-        if alert is None:
-            raise CaseError(f"no alert {alert_id}")
-        record = _add_alert(writer, db, s, alert, "", evidence)
+        record = _add_alert(writer, db, s, alert_id, "", evidence)
     missing = _add_evidence(writer, db, evidence)
     listing = record["listing"]
     subject = {"kind": "alert", "alert_id": alert_id, "platform": listing["platform"],
@@ -254,7 +285,7 @@ def export_seller_case(db: Database, platform: str, seller_id: str, target: Path
     ids = [int(i) for i in entity.alerts["alert_id"]]
     with db.session() as s:
         for n, alert_id in enumerate(ids, 1):
-            _add_alert(writer, db, s, s.get(Alert, alert_id), f"alerts/{alert_id}/", evidence)
+            _add_alert(writer, db, s, alert_id, f"alerts/{alert_id}/", evidence)
             if progress:
                 progress(n, len(ids))
     missing = _add_evidence(writer, db, evidence)

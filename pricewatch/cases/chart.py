@@ -10,7 +10,7 @@ import base64
 
 import pandas as pd
 
-from pricewatch.store.models import Alert
+from pricewatch.alerts.casefile import CaseFile
 
 try:  # where the charts live after issue 16: keyword arguments, PNG bytes, a legal threshold line
     from pricewatch.charts import price_chart as _new_chart
@@ -19,9 +19,10 @@ except ImportError:  # before it: the digest's chart, positional arguments, a da
     from pricewatch.digest.charts import price_chart as _old_chart
 
 
-def chart_png(series: pd.DataFrame, alert: Alert, record: dict, tz: str = "UTC") -> bytes:
+def chart_png(series: pd.DataFrame, case: CaseFile, record: dict, tz: str = "UTC") -> bytes:
     """Unit prices of the offers (dots), their daily median, the baseline, the legal threshold (where the chart
     code draws one) and the emergency start, as PNG bytes."""
+    alert = case.alert
     offers = series[series["offer"] & series["unit_price"].notna()] if "offer" in series else series
     offers = offers[["observed_at", "unit_price"]]
     emergency = record.get("emergency") or {}
@@ -29,9 +30,7 @@ def chart_png(series: pd.DataFrame, alert: Alert, record: dict, tz: str = "UTC")
     listing = record["listing"]
     title = f"#{alert.id} {listing['platform']}/{listing['listing_id']}"
     unit = f"{alert.currency}/{alert.unit}"
-    threshold_pct = (record.get("rule") or {}).get("threshold_pct")
-    threshold = (alert.baseline_unit_price * (1 + threshold_pct / 100)
-                 if alert.baseline_unit_price and threshold_pct is not None else None)
+    threshold = case.threshold_unit_price
     if _new_chart is not None:
         return _new_chart(offers, baseline=alert.baseline_unit_price, threshold=threshold, emergency_start=start,
                           title=title, unit_label=unit, tz=tz, fmt="png")

@@ -1,5 +1,8 @@
 """What goes into a case, read from the database: the alert record, its price series, its evidence list.
 
+Built on the review workspace's case file (:mod:`pricewatch.alerts.casefile`: the alert with its listing, seller,
+platform, emergency and rule; what changed; the timeline), so the bundle and the alert page say the same things.
+
 The record follows what regulators ask of a complaint or an electronic-evidence extraction (docs/cases.md,
 RULES.md § 4 and § 5.5): platform, listing URL, seller id, name and licence; the unit normalisation used; the rule
 with its citation and version (review date); the emergency; the baseline — method, window, number of observations
@@ -11,13 +14,12 @@ price series adds the display-zone time with its offset.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
-from analysis.presets import load_presets
 from pricewatch import history
+from pricewatch.alerts.casefile import CaseFile, what_changed
 from pricewatch.instants import utc_text, utc_texts
 from pricewatch.store.engine import Database
-from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
+from pricewatch.store.models import Alert
 
 SERIES_COLUMNS = ["observed_at_utc", "observed_at_local", "price", "shipping", "currency", "availability", "offer",
                   "unit_price", "unit", "source", "snapshot_sha256", "in_baseline_window", "from_first_violation"]
@@ -36,16 +38,15 @@ def _num(value) -> float | None:  # noqa: ANN001
     return None if value is None or pd.isna(value) else float(value)
 
 
-def price_series(db: Database, session: Session, alert: Alert) -> pd.DataFrame:
+def price_series(db: Database, case: CaseFile) -> pd.DataFrame:
     """Every stored observation of the alert's listing (offers and not: out of stock and placeholders are kept and
     marked ``offer=False``), oldest first, with the case columns added (:data:`SERIES_COLUMNS` plus the history
     columns)."""
-    listing = session.get(Listing, alert.listing_id)
-    platform = session.get(Platform, listing.platform_id)
-    frame = history.query(db, platforms=platform.name, listings=listing.listing_key, include_unavailable=True)
+    alert = case.alert
+    frame = history.query(db, platforms=case.platform.name, listings=case.listing.listing_key,
+                          include_unavailable=True)
     frame = frame.sort_values("observed_at", kind="stable").reset_index(drop=True)
-    tz = db.settings.timezone
-    local = frame["observed_at"].dt.tz_convert(tz)
+    local = frame["observed_at"].dt.tz_convert(db.settings.timezone)
     frame["observed_at_utc"] = utc_texts(frame["observed_at"])
     frame["observed_at_local"] = local.dt.strftime("%Y-%m-%d %H:%M:%S UTC%z").str.replace(
         r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
@@ -58,13 +59,10 @@ def price_series(db: Database, session: Session, alert: Alert) -> pd.DataFrame:
     return frame
 
 
-def alert_record(db: Database, session: Session, alert: Alert, series: pd.DataFrame) -> dict:
+def alert_record(case: CaseFile, series: pd.DataFrame) -> dict:
     """The alert as a case record (see the module docstring). ``series`` is :func:`price_series`'s frame."""
-    listing = session.get(Listing, alert.listing_id)
-    platform = session.get(Platform, listing.platform_id)
-    seller = session.get(Seller, listing.seller_id) if listing.seller_id else None
-    emergency = session.get(Emergency, alert.emergency_id) if alert.emergency_id else None
-    preset = load_presets().get(alert.rule)
+    alert, listing, platform, seller, emergency, preset = (case.alert, case.listing, case.platform, case.seller,
+                                                           case.emergency, case.preset)
     offers = series[series["offer"]] if "offer" in series else series
     cut = alert.baseline_window_end or (emergency.start if emergency else None) or alert.first_violation_at
     before = offers[offers["observed_at"] <= pd.Timestamp(cut)]
@@ -72,6 +70,10 @@ def alert_record(db: Database, session: Session, alert: Alert, series: pd.DataFr
     first = offers[offers["from_first_violation"]]
     at_violation = first.iloc[0] if len(first) else None
     in_window = offers[offers["in_baseline_window"]]
+    changed = what_changed(series[series["unit_price"].notna()], case)
+    if changed is not None:
+        for side in ("before", "after"):
+            changed[side]["at"] = utc_text(changed[side]["at"])
     return {
         "format": "pricewatch-case/1",
         "prima_facie": True,
@@ -89,7 +91,8 @@ def alert_record(db: Database, session: Session, alert: Alert, series: pd.DataFr
         "rule": {"id": alert.rule, "title": preset.title if preset else None,
                  "citation": preset.source if preset else None,
                  "version": preset.last_reviewed if preset else None,
-                 "threshold_pct": preset.flag_pct if preset else None},
+                 "threshold_pct": preset.threshold_pct if preset else None,
+                 "threshold_unit_price": case.threshold_unit_price},
         "emergency": None if emergency is None else {
             "name": emergency.name, "jurisdiction": emergency.jurisdiction, "declared_start": utc_text(emergency.start),
             "end": utc_text(emergency.end), "baseline_date": utc_text(emergency.baseline_date),
@@ -98,7 +101,8 @@ def alert_record(db: Database, session: Session, alert: Alert, series: pd.DataFr
                      "pledge_signed_on": platform.pledge_signed_on.isoformat() if platform.pledge_signed_on else None,
                      "delisting_deadline_hours": platform.delisting_deadline_hours},
         "seller": None if seller is None else {"platform": platform.name, "seller_id": seller.seller_key,
-                                               "name": seller.name, "license": seller.license},
+                                               "name": seller.name, "license": seller.license,
+                                               "license_set_by": case.license_set_by},
         "listing": {"platform": platform.name, "listing_id": listing.listing_key, "url": listing.url,
                     "title": listing.title, "category": listing.category, "region": listing.region,
                     "status": listing.status,
@@ -116,6 +120,7 @@ def alert_record(db: Database, session: Session, alert: Alert, series: pd.DataFr
         },
         "observed": {"unit_price": _num(alert.observed_unit_price), "currency": alert.currency, "unit": alert.unit,
                      "price_at_first_violation": _price(at_violation)},
+        "what_changed": changed,
     }
 
 
