@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import io
 import json
-from enum import Enum
+from enum import Enum, StrEnum
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pricewatch import __version__, history
 from pricewatch.api.docs import install_docs
 from pricewatch.enforcement.responses import DECISIONS, RESPONSES, DecisionFinal, answer, decide
-from pricewatch.errors import PricewatchError
+from pricewatch.errors import NotFound, PricewatchError
 from pricewatch.ingest import ingest_frame
 from pricewatch.instants import check_range, day_text, parse_when, utc_text, utc_texts
 from pricewatch.keys import Principal, authenticate
@@ -314,6 +314,61 @@ def create_app(db: Database) -> FastAPI:
             return {"rows": []}
         return {"reference_window_end": utc_text(end.to_pydatetime()), "rows": _records(table)}
 
+    def _image(image: bytes, fmt: str) -> Response:
+        from pricewatch.charts import MEDIA_TYPES
+
+        return Response(image, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "no-store"})
+
+    @app.get("/v1/listings/{platform}/{listing_id}/chart", summary="A listing's price chart (PNG or SVG)",
+             response_class=Response, responses={**CHART_RESPONSE, **_documented(401, 403, 404, 422)})
+    def listing_chart(platform: str, listing_id: str, since: str | None = Query(None, description=WHEN),
+                      until: str | None = Query(None, description=WHEN),
+                      format_: ChartFormat = Query(ChartFormat.png, alias="format"),
+                      p: Principal = Depends(require("analyst", "regulator", "platform"))) -> Response:
+        from pricewatch.charts import listing_chart as draw_listing
+
+        start, end = _range(since, until)
+        if p.role == "platform" and p.platform != platform:
+            raise HTTPException(403, f"a {p.platform} key cannot read {platform} listings")
+        try:
+            image = draw_listing(db, (platform, listing_id), format_.value, since=start, until=end)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        return _image(image, format_.value)
+
+    @app.get("/v1/violations/{alert_id}/chart",
+             summary="A violation's chart: observations, daily median, baseline, threshold, emergency start",
+             response_class=Response, responses={**CHART_RESPONSE, **_documented(401, 403, 404, 422)})
+    def violation_chart(alert_id: int = Path(ge=1, le=MAX_ID),
+                        format_: ChartFormat = Query(ChartFormat.png, alias="format"),
+                        p: Principal = Depends(require("platform", "regulator"))) -> Response:
+        from pricewatch.charts import listing_chart as draw_listing
+
+        with db.session() as s:
+            own_alert(s, alert_id, p)  # 404 for another platform's violation
+        return _image(draw_listing(db, alert_id, format_.value), format_.value)
+
+    @app.get("/v1/chart", summary="A chart of any history selection (platform, seller, category, listing, dates)",
+             response_class=Response, responses={**CHART_RESPONSE, **_documented(401, 403, 404, 422)})
+    def selection_chart(category: list[str] | None = Query(None), platform: list[str] | None = Query(None),
+                        seller: list[str] | None = Query(None), listing: list[str] | None = Query(None),
+                        since: str | None = Query(None, description=WHEN),
+                        until: str | None = Query(None, description=WHEN),
+                        format_: ChartFormat = Query(ChartFormat.png, alias="format"),
+                        p: Principal = Depends(require("analyst", "regulator"))) -> Response:
+        from pricewatch.charts import selection_chart as draw_selection
+
+        start, end = _range(since, until)
+        _known_categories(category)
+        if not (category or platform or seller or listing):
+            raise HTTPException(422, "query: choose what to draw (category, platform, seller or listing)")
+        try:
+            image = draw_selection(db, platforms=platform, listings=listing, sellers=seller, categories=category,
+                                   since=start, until=end, fmt=format_.value)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        return _image(image, format_.value)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}
@@ -336,6 +391,16 @@ OBSERVATIONS_BODY = {"requestBody": {"required": True, "content": {
     "application/x-ndjson": {"schema": {"type": "string", "description": "JSON Lines: one feed v1 row per line"}},
 }}}
 WHEN = "a date YYYY-MM-DD (a day in the display zone) or an ISO 8601 instant"
+
+
+class ChartFormat(StrEnum):
+    png = "png"
+    svg = "svg"
+
+
+CHART_RESPONSE = {200: {"description": "the chart (format=png or svg)",
+                        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
+                                    "image/svg+xml": {"schema": {"type": "string"}}}}}
 STATUS_PATTERN = ("^(open|notified|acknowledged|delisted|disputed|dismissed|verified|closed)$")
 
 

@@ -23,12 +23,14 @@ from analysis.explain import money, per_unit
 from analysis.market import movement
 from analysis.presets import load_presets
 from pricewatch.alerts.export import COLUMNS, SEVERITY_ORDER
+from pricewatch.amounts import round_percent, round_unit_price
+from pricewatch.charts import data_uri, index_chart, listing_chart
 from pricewatch.detect.load import load_listings, load_observations
-from pricewatch.digest.charts import index_chart, price_chart
 from pricewatch.digest.links import listing_link, review_url
 from pricewatch.emergency import emergencies_frame
 from pricewatch.enforcement.compliance import as_of_instant, compliance, format_as_of, resolve_as_of
 from pricewatch.enforcement.compliance import records as compliance_records
+from pricewatch.instants import utc_texts
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
 
@@ -45,7 +47,9 @@ LABELS = {
            "delisted": "delisted", "disputed": "disputed", "overdue": "overdue", "relisted": "re-listings",
            "category": "category", "change": "change", "as_of": "as of", "awaiting": "awaiting", "seller": "seller", "licence": "licence",
            "listing": "listing page", "review": "review in the workspace", "no_seller": "seller not known", "prima_facie": "All alerts are presumptive (prima facie); "
-           "sellers may show cost increases.", "times": "Times in"},
+           "sellers may show cost increases.", "times": "Times in",
+           "scope": "Alerts whose violations fall on {day} or that were detected or closed on {day} "
+                    "(a calendar day in {tz})."},
     "zh": {"title": "pricewatch 每日价格监测简报", "new": "新增", "continuing": "持续", "closed": "已结束",
            "alerts": "预警（按严重程度排序）", "by_category": "按品类", "by_platform": "按平台",
            "market": "市场价格变动（品类价格指数）", "compliance": "平台承诺履行情况", "changes": "与昨日相比",
@@ -54,7 +58,7 @@ LABELS = {
            "in_time": "按时", "delisted": "已下架", "disputed": "有异议", "overdue": "逾期", "relisted": "重新上架",
            "category": "品类", "change": "变动", "as_of": "截至", "awaiting": "待答复", "seller": "经营者", "licence": "营业执照/注册号",
            "listing": "商品页面", "review": "在审查工作台中处理", "no_seller": "经营者未知", "prima_facie": "所有预警均为初步（表面证据）判断，经营者可提供成本上涨证明。",
-           "times": "时区"},
+           "times": "时区", "scope": "本简报涵盖违规发生在 {day}、或于 {day} 发现或结案的预警（{tz} 日历日）。"},
 }
 
 
@@ -85,7 +89,8 @@ def _alerts(db: Database) -> pd.DataFrame:
     return pd.DataFrame([{
         "alert_id": a.id, "listing_db_id": a.listing_id, "platform": p, "listing_id": key, "seller_id": seller,
         "category": cat, "title": title, "rule": a.rule, "severity": a.severity, "status": a.status,
-        "first_violation_at": a.first_violation_at, "detected_at": a.detected_at, "closed_at": a.closed_at,
+        "first_violation_at": a.first_violation_at, "last_violation_at": a.last_violation_at,
+        "detected_at": a.detected_at, "closed_at": a.closed_at,
         "baseline_unit_price": a.baseline_unit_price, "observed_unit_price": a.observed_unit_price, "unit": a.unit,
         "increase_pct": a.increase_pct, "currency": a.currency, "explanation": a.explanation,
         "evidence": a.evidence or [], "emergency_start": start,
@@ -93,20 +98,39 @@ def _alerts(db: Database) -> pd.DataFrame:
     } for a, p, key, seller, cat, title, start, seller_name, license_, url in rows])
 
 
+def _on_day(alerts: pd.DataFrame, lo: datetime, hi: datetime) -> dict[str, pd.Series]:
+    """Which alerts concern the day [lo, hi): their violation period (first violation → last violation, or on
+    until now while the alert is active) overlaps it, or they were detected or closed on it. On back-filled data
+    (2020's prices detected today) the violation days decide; on live data detection follows the violation by a
+    day and both count. ``new``: first violation or detection on the day; ``continuing``: the rest of those
+    concerned, except the ones closed that day."""
+    first = pd.to_datetime(alerts["first_violation_at"], utc=True)
+    last = pd.to_datetime(alerts["last_violation_at"], utc=True)
+    detected = pd.to_datetime(alerts["detected_at"], utc=True)
+    closed = pd.to_datetime(alerts["closed_at"], utc=True)
+    active = alerts["status"].isin(ACTIVE)
+    # an active alert goes on violating until now; a closed one until its last violation (or closing)
+    end = last.where(~active, pd.Timestamp.max.tz_localize("UTC")).fillna(closed).fillna(first)
+    violating = (first < hi) & (end >= lo)
+    detected_on = (detected >= lo) & (detected < hi)
+    closed_on = (closed >= lo) & (closed < hi)
+    new = ((first >= lo) & (first < hi)) | detected_on
+    concerned = violating | detected_on | closed_on
+    return {"concerned": concerned, "new": new & concerned, "closed": closed_on,
+            "continuing": concerned & ~new & ~closed_on}
+
+
 def _counts(alerts: pd.DataFrame, lo: datetime, hi: datetime) -> dict:
     if alerts.empty:
         return {"new": 0, "continuing": 0, "closed": 0}
-    detected = pd.to_datetime(alerts["detected_at"], utc=True)
-    closed = pd.to_datetime(alerts["closed_at"], utc=True)
-    new = (detected >= lo) & (detected < hi)
-    continuing = (detected < lo) & alerts["status"].isin(ACTIVE)
-    closed_today = (closed >= lo) & (closed < hi)
-    return {"new": int(new.sum()), "continuing": int(continuing.sum()), "closed": int(closed_today.sum())}
+    on = _on_day(alerts, lo, hi)
+    return {"new": int(on["new"].sum()), "continuing": int(on["continuing"].sum()), "closed": int(on["closed"].sum())}
 
 
 def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
                  as_of: datetime | None = None) -> Digest:
-    """Build the digest for ``day`` (default: today in the display zone).
+    """Build the digest for ``day`` (default: today in the display zone): the alerts whose violations fall on that
+    day or that were detected or closed on it (:func:`_on_day`), as the header says.
 
     Pledge compliance is computed by :func:`pricewatch.enforcement.compliance.compliance` at ``as_of`` (default: the
     end of ``day`` in the display zone, or now if that is still ahead), and the digest states that clock.
@@ -122,10 +146,7 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
     if alerts.empty:
         shown = alerts
     else:
-        detected = pd.to_datetime(alerts["detected_at"], utc=True)
-        closed = pd.to_datetime(alerts["closed_at"], utc=True)
-        relevant = (alerts["status"].isin(ACTIVE) & (detected < hi)) | ((closed >= lo) & (closed < hi))
-        shown = alerts[relevant].copy()
+        shown = alerts[_on_day(alerts, lo, hi)["concerned"]].copy()
         shown["_order"] = shown["severity"].map(SEVERITY_ORDER).fillna(9)
         shown = shown.sort_values(["_order", "increase_pct"], ascending=[True, False]).drop(columns="_order")
 
@@ -134,9 +155,7 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
     emergencies = emergencies_frame(db)
     cards = []
     for i, a in enumerate(shown.head(max_charts).itertuples(index=False)):
-        obs = observations[(observations["listing_id"] == a.listing_db_id) & observations["unit_price"].notna()]
-        chart = price_chart(obs, a.baseline_unit_price, pd.Timestamp(a.emergency_start) if a.emergency_start else None,
-                            f"#{a.alert_id} {a.platform}/{a.listing_id}", f"{a.currency}/{a.unit}")
+        chart = data_uri(listing_chart(db, int(a.alert_id), "png"))  # the chart of `pricewatch chart --alert`
         cards.append({"a": a, "chart": chart, "rank": i + 1,
                       "baseline": money(a.baseline_unit_price, a.currency) if a.baseline_unit_price else "-",
                       "now": money(a.observed_unit_price, a.currency) if a.observed_unit_price else "-",
@@ -151,8 +170,9 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
             start = emergencies["start"].min()
             moves = movement(detection.index, start)
             market_rows = moves.sort_values("change_pct", ascending=False).to_dict("records")
-            market_chart = index_chart(detection.index[detection.index["day"] >= start - pd.Timedelta(days=30)],
-                                       start, "category index (1.0 = pre-emergency baseline)")
+            market_chart = data_uri(index_chart(
+                detection.index[detection.index["day"] >= start - pd.Timedelta(days=30)], start,
+                "category index (1.0 = pre-emergency baseline)"))
     compliance_clock = as_of_instant(as_of) if as_of is not None else min(as_of_instant(None), resolve_as_of(day, tz))
     report = compliance(db, compliance_clock)
 
@@ -160,7 +180,7 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
     by_platform = shown.groupby("platform").size().sort_values(ascending=False).to_dict() if len(shown) else {}
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("digest.html.j2").render(
-        L=lang, lang=db.settings.language, day=day, tz=tz, counts=counts, yesterday=yesterday, cards=cards,
+        L=lang, lang=db.settings.language, day=day, tz=tz, scope=lang["scope"].format(day=day, tz=tz), counts=counts, yesterday=yesterday, cards=cards,
         total=len(shown), by_category=by_category, by_platform=by_platform, market_rows=market_rows,
         market_chart=market_chart, compliance=compliance_records(report),
         compliance_as_of=format_as_of(compliance_clock, tz),
@@ -169,8 +189,11 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
     export = shown.copy()
     if len(export):
         for name in ("first_violation_at", "detected_at"):
-            export[name] = pd.to_datetime(export[name], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        export["increase_pct"] = export["increase_pct"].round(2)
+            export[name] = utc_texts(export[name])
+        # the numbers exactly as `alerts export` writes them (pricewatch.amounts)
+        for name in ("baseline_unit_price", "observed_unit_price"):
+            export[name] = round_unit_price(pd.to_numeric(export[name], errors="coerce"), export["currency"])
+        export["increase_pct"] = round_percent(pd.to_numeric(export["increase_pct"], errors="coerce"))
     # the public export columns, then what a reader needs to act on an alert that has no card in the HTML
     if len(export):
         export["url"] = export["url"].map(listing_link)
