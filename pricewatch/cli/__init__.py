@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
     "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
     "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
+    "chart": ("pricewatch.cli.chart:chart", "Draw price history (listing, seller, category, platform) as PNG or SVG."),
     "reject": ("pricewatch.cli.reject:reject", "Quarantined feed rows: list (by file, reason, field) and show."),
     "case": ("pricewatch.cli.case:case", "Case bundles: export an alert's or seller's case as a ZIP; verify one."),
 }
@@ -72,13 +73,18 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="pricewatch")
-def cli() -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also debug lines, and libraries' INFO lines and warnings.")
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors on stderr.")
+def cli(verbose: bool, quiet: bool) -> None:
     """pricewatch — watch prices of protective goods, detect gouging, and close the loop with platforms.
 
     Database: PRICEWATCH_DATABASE_URL (any SQLAlchemy URL) or [database] url in pricewatch.toml; the default is
     the SQLite file pricewatch.db beside the config. Times are stored in UTC and shown in [display] timezone.
     Run `pricewatch COMMAND --help` for each command.
     """
+    from pricewatch.logs import configure, verbosity_of
+
+    configure(verbosity_of(verbose, quiet))
 
 
 def main() -> None:
