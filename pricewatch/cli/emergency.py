@@ -52,10 +52,13 @@ def emergency_list() -> None:
     if frame.empty:
         click.echo("no emergencies declared")
         return
-    tz = db.settings.timezone
-    for e in frame.itertuples(index=False):
-        end = "open" if e.end is pd.NaT or e.end != e.end else f"{e.end.tz_convert(tz):%Y-%m-%d}"
-        cats = ",".join(e.categories) if e.categories else "all categories"
-        click.echo(f"{e.id:>3}  {e.jurisdiction:<10} {e.start.tz_convert(tz):%Y-%m-%d %H:%M} → {end:<10} {e.rule:<18} "
-                   f"{cats}  {e.name}")
+    from pricewatch.cli.tables import print_table
 
+    tz = db.settings.timezone
+    rows = []
+    for e in frame.itertuples(index=False):
+        end = "open" if e.end is pd.NaT or e.end != e.end else f"{e.end.tz_convert(tz):%Y-%m-%d %H:%M}"
+        cats = ", ".join(e.categories) if e.categories else "protective goods (default)"
+        rows.append((e.id, e.name, e.jurisdiction, f"{e.start.tz_convert(tz):%Y-%m-%d %H:%M}", end, e.rule, cats))
+    print_table(["id", "name", "jurisdiction", f"start ({tz})", f"end ({tz})", "rules", "categories"], rows,
+                right={"id"})

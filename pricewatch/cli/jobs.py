@@ -22,14 +22,17 @@ def jobs(ctx: click.Context) -> None:
     specs = schedule_specs(db)
     last = last_runs(db)
     upcoming = next_runs(db)
-    click.echo(f"{'job':<11}{'schedule':<14}{'last run':<18}{'outcome':<9}{'next run':<18}summary")
+    from pricewatch.cli.tables import print_table, when, zone_name
+
+    rows = []
     for name in sorted(set(specs) | set(last)):
         run = last.get(name)
-        when = run.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if run else "-"
         nxt = upcoming.get(name)
-        nxt_text = datetime.fromtimestamp(nxt, tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
-        click.echo(f"{name:<11}{specs.get(name, 'off'):<14}{when:<18}{(run.outcome if run else '-'):<9}"
-                   f"{nxt_text:<18}{(run.summary or '')[:90] if run else ''}")
+        rows.append((name, specs.get(name, "off"), when(run.started_at, tz) if run else "-",
+                     run.outcome if run else "-", datetime.fromtimestamp(nxt, tz).strftime("%Y-%m-%d %H:%M") if nxt
+                     else "-", (run.summary or "") if run else ""))
+    zone = zone_name(tz)
+    print_table(["job", "schedule", f"last run ({zone})", "outcome", f"next run ({zone})", "summary"], rows)
 
 
 @jobs.command("run")

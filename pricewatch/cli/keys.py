@@ -35,9 +35,17 @@ def keys_list() -> None:
     db = open_database(load_settings())
     with db.session() as s:
         rows = s.execute(select(ApiKey, Platform.name).outerjoin(Platform, Platform.id == ApiKey.platform_id)).all()
-    for k, platform in rows:
-        state = "revoked" if k.revoked_at else "active"
-        click.echo(f"{k.id:>3} pw_{k.prefix}_…  {k.role:<9} {platform or '-':<10} {state:<8} {k.name or ''}")
+    from pricewatch.cli.tables import print_table, when, zone_name
+
+    if not rows:
+        click.echo("no API keys (pricewatch keys create --role …)")
+        return
+    tz = db.settings.tz
+    zone = zone_name(tz)
+    print_table(["id", "key", "role", "platform", "state", f"created ({zone})", f"revoked ({zone})", "name"],
+                [(k.id, f"pw_{k.prefix}_…", k.role, platform or "-", "revoked" if k.revoked_at else "active",
+                  when(k.created_at, tz), when(k.revoked_at, tz), k.name or "") for k, platform in rows],
+                right={"id"})
 
 
 @keys.command("revoke")

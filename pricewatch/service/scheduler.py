@@ -106,8 +106,18 @@ def record_run(db: Database, name: str) -> JobRun:
         run.outcome = outcome
         run.summary = summary
         s.commit()
-    (log.info if outcome == "ok" else log.error)("job %s %s in %.1fs: %s", name, outcome, elapsed, summary)
+    # a job that ran and found nothing to do (no webhook to send every 5 s) is a DEBUG line, not noise at INFO
+    level = logging.ERROR if outcome != "ok" else logging.DEBUG if idle(summary) else logging.INFO
+    log.log(level, "job %s %s in %.1fs: %s", name, outcome, elapsed, summary)
     return run
+
+
+IDLE_SUMMARIES = ("webhooks: 0 sent", "no [feeds] urls configured", "no [[crawl.targets]] configured")
+
+
+def idle(summary: str | None) -> bool:
+    """A run that did nothing: logged only with --verbose (it is still recorded for `pricewatch jobs`)."""
+    return bool(summary) and summary.startswith(IDLE_SUMMARIES)
 
 
 def run_service(db: Database, *, stop: threading.Event | None = None) -> int:
