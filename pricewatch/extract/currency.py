@@ -162,10 +162,17 @@ def country_currency(country: str | None) -> str | None:
     return codes[0] if codes else None
 
 
+# codes ISO withdrew that shops still declare for today's money at the same value: Yandex.Market's priceCurrency
+# "RUR" is the rouble (the 1998 code, the unit unchanged since), not an amount in old roubles
+SUPERSEDED = {"RUR": "RUB"}
+
+
 def resolve(spelling: str | None, country: str | None = None) -> str | None:
     """ISO 4217 code for a currency as written (code, symbol or name), given the shop's country."""
     if not spelling:
         return None
+    if spelling.strip().upper() in SUPERSEDED:
+        return SUPERSEDED[spelling.strip().upper()]
     codes = candidates(spelling)
     if not codes:
         return None
@@ -185,8 +192,9 @@ def candidates(spelling: str) -> dict[str, int]:
     """The ISO codes a spelling may mean, with how many CLDR locales/tables spell them so ({} when none)."""
     index, _, written, _ = _index()
     text = spelling.strip()
-    if _SHORT_LATIN.match(text) and not text.isupper() and text.rstrip(".") not in written:
-        return {}
+    if _SHORT_LATIN.match(text) and not text.isupper() and text.rstrip(".") not in written and \
+            not (text.istitle() and text.rstrip(".").lower() in written):
+        return {}  # "Kn" as a title word is kn (HRK), as "Lei" is lei; "Da" stays no currency unless written so
     key = _key(text)
     codes = index.get(key) or index.get(key.rstrip(".:")) or index.get(key.replace(" ", ""))
     if not codes and key.endswith("$") and key[:-1].upper() in index.get(key[:-1], {}):

@@ -304,21 +304,32 @@ def price_text(el, query: str) -> str:  # noqa: ANN001
     if query.startswith(".pip-price__integer") or query.startswith(".pip-temp-price__integer"):
         el = el.getparent() if el.getparent() is not None else el
     # inline parts joined as shown ("4" + ",99 €", "1 099" + "<sup>,00 €</sup>"), blocks by a space
-    text = text or _shown(el) or el.get("content") or el.get("data-price") or ""
+    text = text or _shown(el, skip_struck=True) or el.get("content") or el.get("data-price") or ""
     return text
 
 
-def _shown(el) -> str:  # noqa: ANN001
-    parts = []
-    for node in el.iter():
-        if node.tag in ("script", "style") or not isinstance(node.tag, str):
-            continue
-        if node.tag in ("div", "p", "li", "br", "tr", "td", "dd", "dt") and node is not el:
-            parts.append(" ")
+_BLOCKS = frozenset(("div", "p", "li", "br", "tr", "td", "dd", "dt"))
+
+
+def _shown(el, skip_struck: bool = False) -> str:  # noqa: ANN001
+    """The element's text as shown, in document order: inline parts joined as written ("4" + ",99 €"), blocks
+    by a space. ``skip_struck``: leave out struck-through parts inside it ("<del>49 890</del> 44 890 тг." reads
+    "44 890 тг.")."""
+    parts: list[str] = []
+
+    def walk(node) -> None:  # noqa: ANN001
         if node.text:
             parts.append(node.text)
-        if node is not el and node.tail:
-            parts.append(node.tail)
+        for child in node:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in ("script", "style") and not (skip_struck and _own_struck(child)):
+                if tag in _BLOCKS:
+                    parts.append(" ")
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
     return " ".join("".join(parts).split())
 
 

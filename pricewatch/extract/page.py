@@ -44,6 +44,9 @@ LANG_COUNTRY = {"zh": "CN", "zh-cn": "CN", "zh-tw": "TW", "zh-hk": "HK", "ja": "
                 "en-au": "AU", "en-in": "IN", "sv": "SE", "pl": "PL", "pt-br": "BR", "tr": "TR", "ru": "RU"}
 PRICE_TEXT = re.compile(r"(?:[$€£¥₹₩₽₺]|US\$|CA\$|HK\$|A\$|RMB|CNY|USD|EUR|GBP|JPY|CHF|元|円|kr|zł)\s*\d|"
                         r"\d[\d.,\s]*\s*(?:€|元|円|kr|zł|Kč|руб|₽|CHF|EUR|USD|RMB)")
+# a price named in prose ("直購價：$294", "Preis: 19,99 €", "price $12")
+PRICE_WORD = re.compile(r"price|prix|preis|precio|prezzo|preço|cena|цена|ціна|fiyat|pris|hinta|hind|kaina|價|价|価格|"
+                        r"가격|מחיר|سعر", re.I)
 SELLER_TEXT = re.compile(r"(?:sold and shipped by|sold by|ships from and sold by|verkauf durch|vendu par|vendido por|店铺|卖家|販売元)"
                          r"\s*[:：]?\s*([^\n|,;]{2,60})", re.I)
 
@@ -183,9 +186,14 @@ def _beside(el) -> str:  # noqa: ANN001
     return markup.visible_text(parent)[:60] if parent is not None else ""
 
 
-def _visible_price(index: markup.PageIndex, country: str | None, declared: str | None):  # noqa: ANN202
-    """(parsed, selector) of the first candidate element holding a real price; (None, None) when none does."""
+def _visible_price(index: markup.PageIndex, country: str | None, declared: str | None,  # noqa: ANN202
+                   shown_only: bool = False):
+    """(parsed, selector) of the first candidate element holding a real price; (None, None) when none does.
+    ``shown_only``: only text a buyer sees — not ``itemprop=price`` / ``<meta>`` elements, which are the structured
+    data itself and cannot confirm or contradict it."""
     for _, query, el in markup.candidates(index):
+        if shown_only and (el.tag == "meta" or el.get("itemprop") == "price" or el.get("content") is not None):
+            continue
         text = markup.price_text(el, query)
         if not markup.usable(el, text):
             continue
@@ -200,8 +208,10 @@ def _text_price(text: str | None, country: str | None, declared: str | None) -> 
     if not text:
         return None
     text = normalise_text(text)
-    label = CURRENT.search(text)
-    segment = text[label.start():label.start() + 60] if label else text
+    label = CURRENT.search(text) or PRICE_WORD.search(text)
+    if label is None:
+        return None  # product prose ("200 ml", "ab 25 Stück"): a number there is not a price unless labelled
+    segment = text[label.start():label.start() + 60]
     number, code = _priced_number(segment, country)
     if number is None:
         return None
@@ -214,7 +224,7 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
     read RDFa too (slow: its own parse)."""
     tree = _parse_html(html)
     index = markup.PageIndex(tree)
-    shown = markup.page_text(tree)
+    page_words = markup.page_text(tree)
     lang = tree.get("lang") or _first_text(tree, "/html/@lang")
     url = url or _first_text(tree, "/html/head/link[@rel='canonical']/@href") or _first_text(
         tree, "/html/head/meta[@property='og:url']/@content")
@@ -232,7 +242,7 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
     availability = data.get("availability")
     sources["availability"] = "structured" if availability else None
     if availability is None:
-        availability = visible_availability(tree, index, shown)
+        availability = visible_availability(tree, index, page_words)
         sources["availability"] = "page" if availability != "unknown" else None
 
     # every price the structured data states: each offer in order, then OpenGraph
@@ -254,6 +264,15 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
                 with contextlib.suppress(TypeError, ValueError):
                     struct.low, struct.high = float(offer["low"]), float(offer["high"])
     visible, query = _visible_price(index, country, declared)
+    if struct is not None:
+        shown, shown_query = _visible_price(index, country, declared, shown_only=True)
+        if shown is not None:
+            visible, query = shown, shown_query
+        if struct.currency_source == "country" and visible is not None and _same(struct.amount, visible.amount) \
+                and visible.currency_source in ("beside", "text"):
+            # structured data without a currency: the symbol the page writes beside the same amount ("270,00 Kn")
+            # beats a guess from the shop's country
+            struct.currency, struct.currency_source = visible.currency, visible.currency_source
 
     chosen, source = None, None
     if struct is not None and visible is not None and not _same(struct.amount, visible.amount):
@@ -268,7 +287,7 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
         chosen, source = struct, struct_source
     elif visible is not None:
         chosen, source = visible, f"css:{query}"
-    if chosen is None:
+    if chosen is None and availability != "out_of_stock":
         for name, text in (("og:description", og.get("description")),
                            ("meta:description", _first_text(tree, "/html/head/meta[@name='description']/@content"))):
             parsed = _text_price(text, country, declared)
@@ -303,14 +322,14 @@ def extract_product(html: str, url: str | None = None, syntaxes=DEFAULT_SYNTAXES
         list_price = None
     sources["price"] = source
 
-    seller = data.get("seller") or page_seller(index, shown)
+    seller = data.get("seller") or page_seller(index, page_words)
     # the SKU a buyer is shown ("SKU: …", "ASIN", "eBay item number", "Product code") beats structured data, which
     # often holds a variant's or a feed's id; then structured data; then itemprop/meta/data attributes and models
-    sku, sources["sku"] = page_sku(tree, index, shown, strong_only=True), "page"
+    sku, sources["sku"] = page_sku(tree, index, page_words, strong_only=True), "page"
     if not sku:
         sku, sources["sku"] = data.get("sku"), "structured"
     if not sku:
-        sku, sources["sku"] = page_sku(tree, index, shown), "page"
+        sku, sources["sku"] = page_sku(tree, index, page_words), "page"
     shipping = None
     if data.get("shipping") is not None:
         shipping = parse_price(str(data["shipping"]), country, currency).amount or 0.0

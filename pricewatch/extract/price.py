@@ -75,7 +75,15 @@ def _currency_in(text: str | None, country: str | None) -> str | None:
     if currency.known(text):
         return currency.resolve(text, country)
     number, code = _priced_number(text, country)
-    return code or currency.resolve(Price.fromstring(text).currency, country)
+    return code or currency.resolve(_standalone(Price.fromstring(text).currency, text), country)
+
+
+def _standalone(symbol: str | None, text: str) -> str | None:
+    """``symbol`` if it is written as a word of its own in ``text``: price-parser also finds "kr" inside "Akron" and
+    "Rs" inside "Colours"; a spelling glued to letters on either side is part of a word, not a currency."""
+    if not symbol or not symbol[0].isalpha():
+        return symbol
+    return symbol if re.search(rf"(?<![^\W\d_]){re.escape(symbol)}(?![^\W\d_])", text) else None
 
 
 def _priced_number(segment: str, country: str | None) -> tuple[re.Match | None, str | None]:
@@ -146,7 +154,7 @@ def parse_price(text: str | None, country: str | None = None, currency_hint: str
         amount = low
     found = how = None
     for label, getter in (("declared", lambda: declared), ("beside", lambda: adjacent),
-                          ("text", lambda: currency.resolve(symbol, country)),
+                          ("text", lambda: currency.resolve(_standalone(symbol, segment), country)),
                           ("context", lambda: _currency_in(context, country)),
                           ("context", lambda: _currency_in(hint, country) if hint and not declared else None),
                           ("country", lambda: currency.country_currency(country))):

@@ -67,6 +67,28 @@ def _sku_value(value: str | None) -> str | None:
     return value[:60] if value and re.search(r"\d", value) else None
 
 
+# "not available" said of something else than the product: an image, a delivery or pick-up option, a video
+_OTHER_THING = re.compile(r"(?:image|picture|photo|bild|abbildung|immagine|imagen|imagem|zdjęcie|изображение|"
+                          r"option|opcja|opción|opzione|video|vídeo|preview|vorschau|delivery|lieferung|livraison|"
+                          r"dostawa|consegna|entrega|pickup|pick-up|abholung|retrait|odbi[óo]r|ritiro|recogida|"
+                          r"in your area|in deiner nähe|store|filiale|magasin|sklepie|tienda|negozio)\W+(?:\w+\W+){0,2}$",
+                          re.I)
+# a sentence that states a rule, not this product's state ("if the price is not shown, the item is not in stock")
+_CONDITIONAL = re.compile(r"(?:^|\W)(?:if|wenn|falls|si|se|jeśli|jeżeli|если|якщо|如果|若)\W", re.I)
+
+
+def sold_out_phrase(text: str) -> re.Match | None:
+    """The first out-of-stock phrase in ``text`` that speaks of the product: not "image not available", "option
+    unavailable for this product", nor a conditional rule ("Если цена не указана, то … товара нет в наличии")."""
+    for m in OUT_OF_STOCK.finditer(text):
+        line_start = max(text.rfind("\n", 0, m.start()), text.rfind(". ", 0, m.start())) + 1
+        before = text[max(line_start, m.start() - 60):m.start()]
+        if _OTHER_THING.search(before) or _CONDITIONAL.search(text[line_start:m.start()]):
+            continue
+        return m
+    return None
+
+
 def _cart_buttons(tree, index) -> list:  # noqa: ANN001
     """Buttons and inputs that add the product to the cart (not the recommendations' "+")."""
     found = []
@@ -89,7 +111,7 @@ def visible_availability(tree, index, text: str = "") -> str:  # noqa: ANN001
     buttons = _cart_buttons(tree, index)
     enabled = [b for b in buttons if b.get("disabled") is None and "disabled" not in (b.get("class") or "").split()
                and b.get("aria-disabled") != "true"]
-    if OUT_OF_STOCK.search(stock_text):
+    if sold_out_phrase(stock_text):
         return "out_of_stock"
     if PREORDER.search(stock_text):
         return "preorder"
@@ -100,7 +122,7 @@ def visible_availability(tree, index, text: str = "") -> str:  # noqa: ANN001
     if enabled:
         return "in_stock"
     head = text[:8000]
-    if OUT_OF_STOCK.search(head):
+    if sold_out_phrase(head):
         return "out_of_stock"
     if IN_STOCK.search(head):
         return "in_stock"
