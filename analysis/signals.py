@@ -88,3 +88,21 @@ def apply_warnings(episodes: pd.DataFrame, warnings: pd.DataFrame, required: dic
     out["flags"] = _with_flag(out["flags"], needs & warned & ~ignored, "warned")
     out["flags"] = _with_flag(out["flags"], needs & ignored, "warning_ignored")
     return out
+
+
+def flag_feed_conflicts(episodes: pd.DataFrame, discrepancies: pd.DataFrame) -> pd.DataFrame:
+    """Flag ``feed_page_conflict`` on episodes whose listing's crawled page disagreed with its platform's feed
+    during the episode (a day of slack either side). ``discrepancies``: ``listing_id``, ``page_observed_at``.
+    Severity is not changed: the page's own price is already among the observations detection judged."""
+    out = episodes.copy()
+    if out.empty or discrepancies.empty:
+        return out
+    pairs = out[["listing_id", "first_violation_at", "last_violation_at"]].reset_index().merge(
+        discrepancies[["listing_id", "page_observed_at"]], on="listing_id")
+    first = pd.to_datetime(pairs["first_violation_at"], utc=True)
+    last = pd.to_datetime(pairs["last_violation_at"], utc=True).fillna(first)
+    seen = pd.to_datetime(pairs["page_observed_at"], utc=True)
+    inside = (seen >= first - REPORT_SLACK) & (seen <= last + REPORT_SLACK)
+    hit = out.index.isin(pairs.loc[inside, "index"].unique())
+    out["flags"] = _with_flag(out["flags"], hit, "feed_page_conflict")
+    return out

@@ -51,7 +51,13 @@ def test_openapi_declares_the_bearer_scheme_on_every_operation_that_needs_a_key(
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
     operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
     assert len(operations) >= 8
+    # the public reporting channel is keyless by contract (DESIGN.md § HTTP: public reports)
+    public = {("get", "/v1/reports/challenge"), ("post", "/v1/reports"), ("get", "/v1/reports/{receipt}")}
+    assert public <= {(method, path) for path, method, _ in operations}
     for path, method, op in operations:
+        if (method, path) in public:
+            assert "security" not in op and "401" not in op["responses"], (method, path)
+            continue
         assert op.get("security") == [{"bearerAuth": []}], (method, path)
         # and the server really refuses the operation without a key
     assert httpx.get(f"{base}/v1/violations").status_code == 401

@@ -10,7 +10,9 @@ from pricewatch.store.engine import Database
 
 def include_cooperation(app: FastAPI, db: Database) -> None:
     from pricewatch.api.feeds import feeds_router
+    from pricewatch.api.reconciliation import reconciliation_router
     from pricewatch.api.reports import reports_router
 
     app.include_router(feeds_router(db))
     app.include_router(reports_router(db))
+    app.include_router(reconciliation_router(db))

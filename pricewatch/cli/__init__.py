@@ -42,6 +42,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
     "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
     "chart": ("pricewatch.cli.chart:chart", "Draw price history (listing, seller, category, platform) as PNG or SVG."),
+    "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
+    "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
+    "reconcile": ("pricewatch.cli.reconcile:reconcile", "Crawled pages vs platform feeds: discrepancies, feed accuracy."),
     "reject": ("pricewatch.cli.reject:reject", "Quarantined feed rows: list (by file, reason, field) and show."),
     "case": ("pricewatch.cli.case:case", "Case bundles: export an alert's or seller's case as a ZIP; verify one."),
 }

@@ -19,7 +19,8 @@ from pricewatch.store.models import Platform
 SHOWN = [("platform", "platform"), ("deadline_hours", "deadline"), ("notified", "notified"),
          ("answered", "answered"), ("answered_in_time", "in time"), ("delisted", "delisted"),
          ("disputed", "disputed"), ("awaiting", "awaiting"), ("overdue", "overdue"),
-         ("median_hours_to_delist", "h→delist"), ("relistings_caught", "relisted")]
+         ("median_hours_to_delist", "h→delist"), ("relistings_caught", "relisted"),
+         ("feed_accuracy_pct", "feed accuracy")]
 
 
 @click.command()
@@ -66,6 +67,8 @@ def _cell(name: str, value) -> str:  # noqa: ANN001
         return f"{value}h"
     if name == "median_hours_to_delist":
         return f"{value:.1f}"
+    if name == "feed_accuracy_pct":  # crawled pages vs the platform's own feed (pricewatch reconcile)
+        return f"{value:.1f}%"
     return str(value)
 
 

@@ -31,6 +31,13 @@ callers select the columns they show — issue 14 adds feed accuracy this way):
                             deadline passed before ``as_of``; always 0 without a pledge (no deadline to miss)
 ``median_hours_to_delist``  median hours from notification to a ``delisted`` answer (float; NaN when none)
 ``relistings_caught``       delisted listings found selling again (re-check) by ``as_of``
+``feed_pairs``              crawled page observations (up to ``as_of``) compared with the platform's own feed row
+                            current at the page's time (``pricewatch.reconcile``; 0 when it sends no feed or is not
+                            crawled)
+``feed_accuracy_pct``       share of those pairs where feed and page agree within the tolerance (float; NaN with no
+                            pairs) — a platform whose feed shows lower prices than its pages scores low here
+``feed_understated``        pairs where the feed showed a lower price than the page
+``feed_median_difference_pct``  median (page − feed) / feed over the disagreeing pairs, % (NaN when none)
 ==========================  =======================================================================================
 
 Counting is vectorised (one query for the alerts, one for the re-listings, then group-bys); nothing loops over
@@ -50,9 +57,10 @@ from pricewatch.store.models import Alert, AuditLog, Listing, Platform, utcnow
 
 COLUMNS = ["as_of", "platform", "country", "pledge_signed_on", "deadline_hours", "violations", "notified",
            "answered", "answered_in_time", "answered_late", "delisted", "disputed", "warned", "awaiting", "overdue",
-           "median_hours_to_delist", "relistings_caught"]
+           "median_hours_to_delist", "relistings_caught", "feed_pairs", "feed_accuracy_pct", "feed_understated",
+           "feed_median_difference_pct"]
 COUNTS = ["violations", "notified", "answered", "delisted", "disputed", "warned", "awaiting", "overdue",
-          "relistings_caught"]
+          "relistings_caught", "feed_pairs", "feed_understated"]
 
 
 def set_pledge(db: Database, name: str, *, deadline_hours: int | None = None, signed_on: date | None = None,
@@ -163,11 +171,25 @@ def compliance(db: Database, as_of: datetime | None = None, *, platforms: list[s
     for name in ("answered_in_time", "answered_late"):
         out[name] = out[name].astype("Int64").where(out["deadline_hours"].notna(), pd.NA)
     out["as_of"] = clock
+    out = _with_feed_accuracy(db, out, clock)
     frame = out.reset_index(drop=True).reindex(columns=COLUMNS)
     for name in COUNTS:
         frame[name] = frame[name].astype(int)
     frame.attrs["as_of"] = clock
     return frame
+
+
+def _with_feed_accuracy(db: Database, out: pd.DataFrame, clock: pd.Timestamp) -> pd.DataFrame:
+    """The feed-accuracy columns (issue 14): crawled pages against the platform's feed, as they stood at ``clock``."""
+    from pricewatch.reconcile import accuracy_by_platform
+
+    accuracy = accuracy_by_platform(db, until=clock.to_pydatetime()).set_index("platform")
+    by_name = accuracy.reindex(out["platform"].to_numpy())
+    for name in ("feed_pairs", "feed_understated"):
+        out[name] = by_name[name].fillna(0).astype(int).to_numpy()
+    for name in ("feed_accuracy_pct", "feed_median_difference_pct"):
+        out[name] = by_name[name].astype(float).to_numpy()
+    return out
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

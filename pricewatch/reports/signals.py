@@ -21,6 +21,17 @@ def confirmed_reports(db: Database) -> pd.DataFrame:
     return frame
 
 
+def feed_conflicts(db: Database) -> pd.DataFrame:
+    """listing_id, page_observed_at of recorded crawled-vs-feed discrepancies (``pricewatch.reconcile``)."""
+    from pricewatch.store.models import PriceDiscrepancy
+
+    with db.session() as s:
+        rows = s.execute(select(PriceDiscrepancy.listing_id, PriceDiscrepancy.page_observed_at)).all()
+    frame = pd.DataFrame(rows, columns=["listing_id", "page_observed_at"])
+    frame["page_observed_at"] = pd.to_datetime(frame["page_observed_at"], utc=True)
+    return frame
+
+
 def warnings_by_listing(db: Database) -> pd.DataFrame:
     """listing_id, issued_at, correct_by: each warning once per listing it covers (its listing, its alert's
     listing, or every listing of the warned seller)."""
@@ -41,9 +52,10 @@ def warnings_by_listing(db: Database) -> pd.DataFrame:
 def apply_signals(db: Database, episodes: pd.DataFrame, presets: dict) -> pd.DataFrame:
     """Episodes after confirmed reports (one tier up) and then warnings (presets' ``warning_required``: held at
     ``watch`` until a warning was issued and ignored — a report does not lift that hold)."""
-    from analysis.signals import apply_warnings, escalate_reported
+    from analysis.signals import apply_warnings, escalate_reported, flag_feed_conflicts
 
     episodes = escalate_reported(episodes, confirmed_reports(db))
+    episodes = flag_feed_conflicts(episodes, feed_conflicts(db))
     required = {pid: tuple(getattr(p, "warning_required", ()) or ()) for pid, p in presets.items()}
     required = {k: v for k, v in required.items() if v}
     if required:
