@@ -39,12 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "conflicts": ("pricewatch.cli.conflicts:conflicts", "Data conflicts: one observation seen with two prices."),
     "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
     "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
-    "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
-    "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
-    "chart": ("pricewatch.cli.chart:chart", "Draw price history (listing, seller, category, platform) as PNG or SVG."),
-    "feed": ("pricewatch.cli.feed:feed", "Feed v1 for platforms: validate files without writing, write an example."),
-    "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
     "reconcile": ("pricewatch.cli.reconcile:reconcile", "Crawled pages vs platform feeds: discrepancies, feed accuracy."),
+    "chart": ("pricewatch.cli.chart:chart", "Draw price history (listing, seller, category, platform) as PNG or SVG."),
     "reject": ("pricewatch.cli.reject:reject", "Quarantined feed rows: list (by file, reason, field) and show."),
     "case": ("pricewatch.cli.case:case", "Case bundles: export an alert's or seller's case as a ZIP; verify one."),
 }
