@@ -12,7 +12,9 @@ def include_cooperation(app: FastAPI, db: Database) -> None:
     from pricewatch.api.feeds import feeds_router
     from pricewatch.api.reconciliation import reconciliation_router
     from pricewatch.api.reports import reports_router
+    from pricewatch.api.warnings import warnings_router
 
     app.include_router(feeds_router(db))
     app.include_router(reports_router(db))
     app.include_router(reconciliation_router(db))
+    app.include_router(warnings_router(db))

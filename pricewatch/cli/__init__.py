@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reports": ("pricewatch.cli.reports:reports", "Public reports: list, check by a priority crawl, purge contacts."),
     "reconcile": ("pricewatch.cli.reconcile:reconcile", "Crawled pages vs platform feeds: discrepancies, feed accuracy."),
     "chart": ("pricewatch.cli.chart:chart", "Draw price history (listing, seller, category, platform) as PNG or SVG."),
+    "warnings": ("pricewatch.cli.warnings:warnings", "Formal warnings (告诫) to sellers: issue, list."),
     "reject": ("pricewatch.cli.reject:reject", "Quarantined feed rows: list (by file, reason, field) and show."),
     "case": ("pricewatch.cli.case:case", "Case bundles: export an alert's or seller's case as a ZIP; verify one."),
 }

@@ -13,7 +13,7 @@ from pricewatch.webhooks.guard import check_url as guard_check_url
 from pricewatch.webhooks.guard import normalised_allowed
 from pricewatch.webhooks.signing import new_secret
 
-EVENT_TYPES = ("violation.opened", "violation.updated", "violation.closed", "seller.flagged")
+EVENT_TYPES = ("violation.opened", "violation.updated", "violation.closed", "seller.flagged", "seller.warned")
 DEFAULT_OVERLAP = timedelta(hours=24)
 
 

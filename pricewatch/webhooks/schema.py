@@ -76,13 +76,38 @@ SELLER_FLAGGED = {
     },
 }
 
+SELLER_WARNED = {
+    "type": "object",
+    "description": "A regulator's formal warning (告诫) to a seller, on one violation or on the seller as a whole; "
+                   "rules that apply only after a warning was ignored count from `correct_by` "
+                   "(pricewatch.enforcement.warnings).",
+    "required": ["schema_version", "type", "warning", "seller", "violation", "requested_action"],
+    "properties": {
+        "schema_version": {"const": "1"},
+        "type": {"const": "seller.warned"},
+        "warning": {"type": "object", "required": ["id", "issued_at", "correct_by", "issued_by"],
+                    "properties": {"id": {"type": "integer"}, "issued_at": _TIME, "correct_by": _TIME,
+                                   "issued_by": {"type": "string"}, "note": _STR}},
+        "seller": {"type": ["object", "null"], "properties": {"platform": {"type": "string"},
+                                                              "seller_id": {"type": "string"}, "name": _STR,
+                                                              "license": _STR}},
+        "violation": {"type": ["object", "null"],
+                      "properties": {"id": {"type": "integer"}, "rule": {"type": "string"}, "status": _STR,
+                                     "listing_id": _STR, "increase_pct": _NUM, "first_violation_at": _TIME,
+                                     "evidence": _EVIDENCE}},
+        "requested_action": {"type": "object", "required": ["action", "deadline"],
+                             "properties": {"action": {"const": "deliver_warning"}, "deadline": _TIME,
+                                            "pledge_deadline_hours": {"type": ["integer", "null"]}}},
+    },
+}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://pricewatch.example/schemas/webhook-payload.schema.json",
     "title": "pricewatch webhook payload (schema_version 1)",
     "description": "Body of every pricewatch webhook; headers follow Standard Webhooks (webhook-id, "
                    "webhook-timestamp, webhook-signature). Receivers de-duplicate on webhook-id.",
-    "oneOf": [VIOLATION, SELLER_FLAGGED],
+    "oneOf": [VIOLATION, SELLER_FLAGGED, SELLER_WARNED],
 }
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "webhook-payload.schema.json"
