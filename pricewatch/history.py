@@ -21,6 +21,8 @@ HTTP API serves the same function. Contracts:
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,14 +43,14 @@ GROUPS = {
 }
 OBSERVATION_COLUMNS = ["observed_at", "platform", "listing_id", "seller_id", "category", "title", "price", "shipping",
                        "currency", "availability", "unit_price", "unit", "source", "snapshot_sha256"]
-# documented dtypes of what query() returns (a test holds them)
+# documented dtypes of what query() returns (a test holds them); "str" is pandas' text dtype (missing = NaN)
+TEXT_COLUMNS = ["platform", "listing_id", "seller_id", "category", "title", "currency", "availability", "unit",
+                "source", "snapshot_sha256"]
 OBSERVATION_DTYPES = {
-    "observed_at": "datetime64[ns, UTC]", "platform": "object", "listing_id": "object", "seller_id": "object",
-    "category": "object", "title": "object", "price": "float64", "shipping": "float64", "currency": "object",
-    "availability": "object", "unit_price": "float64", "unit": "object", "source": "object",
-    "snapshot_sha256": "object", "offer": "bool",
+    "observed_at": "datetime64[us, UTC]", **dict.fromkeys(TEXT_COLUMNS, "str"), "price": "float64",
+    "shipping": "float64", "unit_price": "float64", "offer": "bool",
 }
-DAILY_DTYPES = {"day": "object (datetime.date)", "currency": "object", "unit": "object", "median": "float64",
+DAILY_DTYPES = {"day": "object (datetime.date)", "currency": "str", "unit": "str", "median": "float64",
                 "min": "float64", "max": "float64", "n_prices": "int64", "n_observations": "int64"}
 
 
@@ -131,7 +133,9 @@ def query(
     with db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
-    frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
+    frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True).astype("datetime64[us, UTC]")
+    for name in TEXT_COLUMNS:
+        frame[name] = frame[name].astype("str").where(frame[name].notna())
     for name in ("price", "shipping", "unit_price"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     frame["offer"] = offers(frame)
@@ -224,3 +228,16 @@ def price_index(
     table = table.assign(day=table["day"].dt.date, index=table["index"].round(4),
                          n_listings=table["n_listings"].astype("int64"))
     return table[columns].reset_index(drop=True), end
+
+
+class _CallableModule(types.ModuleType):
+    """``pw.history(db, category=…)`` calls :func:`pricewatch.notebook.history` (the ``pricewatch history`` command's
+    options); the module's functions (``query``, ``daily``, ``price_index``) stay where they are."""
+
+    def __call__(self, *args, **kwargs) -> pd.DataFrame:  # noqa: ANN002, ANN003
+        from pricewatch.notebook import history
+
+        return history(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
