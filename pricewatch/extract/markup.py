@@ -184,12 +184,17 @@ def _matches(el, chain: list[dict]) -> bool:  # noqa: ANN001
     return True
 
 
+# direction marks and zero-width characters: invisible, but they stop a value's pattern ("ASIN \u200eB0057OC5O8")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
+                                    "\u2068\u2069\ufeff"))
+
+
 def page_text(tree) -> str:  # noqa: ANN001
     """The page's visible text in document order, one string: one line per text node (scripts and styles left out,
     spaces collapsed). Searched once by regular expressions for SKU labels, seller names and stock phrases instead of
     an XPath ``contains()`` over every text node per question; a label and its value in two elements ("ASIN" |
     "B004SNMXRS") are a line apart, a seller name stops at its line."""
-    lines = (" ".join(t.split()) for t in _TEXT_NODES(tree))
+    lines = (" ".join(t.translate(_INVISIBLE).split()) for t in _TEXT_NODES(tree))
     return "\n".join(line for line in lines if line)
 
 

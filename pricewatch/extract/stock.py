@@ -52,12 +52,16 @@ _LABELS_STRONG = (
     r"SKU|ASIN|Art(?:ikel)?\.?\s*-?\s*Nr\.?|Artikelnummer|Bestellnummer|Item\s*(?:number|no\.?|#)|"
     r"eBay item number|Numero oggetto(?: eBay)?|Numéro de l'objet(?: eBay)?|eBay-Artikelnummer|Número de artículo|"
     r"post id|Anzeige(?:nnummer)?|Product\s*(?:code|ID|number|no\.?)|Prod(?:uct)?\.?\s*#|Item\s*code|"
-    r"Code produit|Référence|Réf\.?|Ref\.?|Referencia|Código(?: de produto)?|ID Produto|Cod(?:ice)? prodotto|"
-    r"Cod produs|Kod produktu|Kód produktu|Šifra|Tuotenumero|Varenummer|Artikelnr\.?|Артикул|Код товара|Код|"
-    r"商品编号|商品編號|商品番号|商品コード|货号|貨號|品番|קוד מוצר|מק\"ט|מק״ט")
+    r"Code produit|Código de produto|ID Produto|Cod(?:ice)? prodotto|Cod produs|Kod produktu|Kód produktu|"
+    r"Tuotenumero|Varenummer|Artikelnr\.?|Код товара|商品编号|商品編號|商品番号|商品コード|货号|貨號|品番|"
+    r"קוד מוצר|מק\"ט|מק״ט")
+# "reference" words name the shop's number on many shops ("Réf. 12345") and the maker's on others (Amazon's
+# "Référence" row is the model): read only when no label above names the shop's own number
+_LABELS_REF = r"Référence|Réf\.?|Ref\.?|Referencia|Código|Codice|Šifra|Артикул|Код"
 _LABELS_WEAK = r"Model(?:\s*(?:number|no\.?))?|MPN|Part\s*number|Modellnummer|型号|型號|דגם"
 _VALUE = r"\s*[:：#]?\s*([A-Za-z0-9][A-Za-z0-9._/-]{1,40}[A-Za-z0-9])"
 SKU_LABEL = re.compile(rf"(?<![\w])(?:{_LABELS_STRONG})(?![\w]){_VALUE}", re.I)
+REF_LABEL = re.compile(rf"(?<![\w])(?:{_LABELS_REF})(?![\w]){_VALUE}", re.I)
 MODEL_LABEL = re.compile(rf"(?<![\w])(?:{_LABELS_WEAK})(?![\w]){_VALUE}", re.I)
 
 
@@ -134,12 +138,11 @@ def page_sku(tree, index, text: str, strong_only: bool = False) -> str | None:  
     page_text`). ``strong_only``: only a visible label that names the shop's SKU / item number (what the page shows
     a buyer beats structured data); otherwise also itemprop, meta, data attributes on the product (not on
     recommendations) and model / MPN labels."""
-    m = SKU_LABEL.search(text)
-    while m:
-        value = _sku_value(m.group(1))
-        if value:
-            return value
-        m = SKU_LABEL.search(text, m.end())
+    for label in (SKU_LABEL, REF_LABEL):
+        for m in label.finditer(text):
+            value = _sku_value(m.group(1))
+            if value:
+                return value
     if strong_only:
         return None
     metas = tree.xpath("/html/head/meta[@property='product:retailer_item_id' or @property='product:sku' or "
