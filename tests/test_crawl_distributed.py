@@ -129,9 +129,9 @@ def test_a_killed_worker_leaves_its_pages_to_the_other(db, workdir, database_url
     listed = {path.rsplit("/", 1)[1].removesuffix(".html") for path in expected}
     in_stock = {lid for lid in listed if market.current(lid)["availability"] != "out_of_stock"}
     assert in_stock and in_stock <= stored_listings(db), sorted(in_stock - stored_listings(db))
-    # fetched twice only what the killed worker held: pages in flight (2 per storefront × 3) or parsed in its last
-    # second and not yet stored; those came back to the queue from its in-flight set
+    # fetched twice only what the killed worker held — requests it had popped (waiting in its downloader, being
+    # fetched, or parsed in its last second and not yet stored) came back to the queue from its in-flight set
     twice = [path for path, n in hits.items() if n > 1]
     assert done.reclaimed > 0
     assert len(twice) <= done.reclaimed, (twice, done.reclaimed)
-    assert max(hits.values()) == 2
+    assert max(hits.values()) <= 2
