@@ -28,8 +28,12 @@ class Bucket:
             raise ValueError(f"bucket {self.index} of {self.count}: need 0 <= index < count and count >= 1")
 
     def condition(self, column: str) -> str:
-        """SQL condition true for the ids in ``column`` that belong to this bucket (both dialects)."""
-        return f"((({column} * {MULTIPLIER}) % {MODULUS}) % {self.count}) = {self.index}"
+        """SQL condition true for the ids in ``column`` that belong to this bucket (both dialects).
+
+        Written without ``%`` (a placeholder to PostgreSQL's driver): ``& (2**32 - 1)`` for the first modulus and
+        ``h - (h / n) * n`` (integer division in both databases) for the second."""
+        h = f"(({column} * {MULTIPLIER}) & {MODULUS - 1})"
+        return f"({h} - ({h} / {self.count}) * {self.count}) = {self.index}"
 
     def listing_filter(self, column: str) -> str:
         """SQL condition on a ``listing_id`` column through the listing table: the database can then reach the

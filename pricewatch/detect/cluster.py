@@ -79,7 +79,7 @@ def dask_runner(spec: str, *, memory_limit: str | None = None):  # noqa: ANN201
     kind, value = parse_cluster(spec)
     if kind == "local":
         cluster = LocalCluster(n_workers=int(value), threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=memory_limit or "auto")
+                               dashboard_address=":0", memory_limit=memory_limit or "auto")
         client = Client(cluster)
         try:
             yield DaskRunner(client)
