@@ -301,7 +301,10 @@ class Alert(Base):
 
     __tablename__ = "alert"
     # detected_at: the review queue's default order and its date/"new since my last visit" filters (revision 0004)
-    __table_args__ = (Index("ix_alert_listing_rule", "listing_id", "rule"), Index("ix_alert_detected_at", "detected_at"))
+    # ix_alert_review covers the queue's facet counts (revision 0004): one index scan, not the table
+    __table_args__ = (Index("ix_alert_listing_rule", "listing_id", "rule"), Index("ix_alert_detected_at", "detected_at"),
+                      Index("ix_alert_review", "status", "severity", "rule", "emergency_id", "listing_id",
+                            "detected_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
     emergency_id: Mapped[int | None] = mapped_column(ForeignKey("emergency.id"))

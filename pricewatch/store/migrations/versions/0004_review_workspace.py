@@ -5,7 +5,7 @@ Revises: 0003
 Create Date: 2026-12-06 21:40:00
 
 The web UI's tables (ui_session, alert_note, recheck_request) and an index on alert.detected_at for the review
-queue. Only CREATE TABLE/INDEX: quick on both SQLite and PostgreSQL.
+queue (ix_alert_detected_at, ix_alert_review). Only CREATE TABLE/INDEX: quick on both SQLite and PostgreSQL.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -65,10 +65,14 @@ def upgrade() -> None:
 
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.create_index('ix_alert_detected_at', ['detected_at'], unique=False)
+        # the queue's facet counts read this index alone (status, severity, rule, emergency, listing, detected)
+        batch_op.create_index('ix_alert_review', ['status', 'severity', 'rule', 'emergency_id', 'listing_id',
+                                                  'detected_at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.drop_index('ix_alert_review')
         batch_op.drop_index('ix_alert_detected_at')
     for table in ('recheck_request', 'alert_note', 'ui_session'):
         with op.batch_alter_table(table, schema=None) as batch_op:
