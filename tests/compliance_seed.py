@@ -10,8 +10,10 @@ import pandas as pd
 from sqlalchemy import select
 
 from pricewatch.enforcement.compliance import set_pledge
+from pricewatch.enforcement.responses import answer, decide
+from pricewatch.evidence import EvidenceStore
 from pricewatch.ingest import ingest_frame
-from pricewatch.store.models import Alert, AuditLog, Listing
+from pricewatch.store.models import Alert, AuditLog, Listing, PriceObservation, WebhookEndpoint
 
 T0 = datetime(2020, 2, 10, 2, 0, tzinfo=UTC)  # every notification is relative to this instant
 
@@ -65,3 +67,32 @@ def seed_compliance(db) -> dict[str, int]:  # noqa: ANN001
                            detail={"seen_at": h(at).isoformat()}))
         s.commit()
     return ids
+
+
+PAGE = ("<html><head><title>医用外科口罩 50只/盒</title></head><body><h1>医用外科口罩</h1>"
+        "<span class='price'>¥149.00</span></body></html>").encode()
+FEED = b'{"listing_id": "J1", "price": "149.00", "currency": "CNY"}'
+
+
+def seed_enforced_case(db) -> dict:  # noqa: ANN001
+    """jd's J1 (licence LIC-COMPLY, also trading on tmall as T1) with two evidence pages, delisted by jd and upheld
+    by a regulator; webhook endpoints on both platforms so the answers and the seller.flagged event are queued."""
+    ids = seed_compliance(db)
+    store = EvidenceStore(db)
+    page = store.put(PAGE, url="https://jd.example/item/J1", status=200, content_type="text/html; charset=utf-8")
+    feed = store.put(FEED, url="https://jd.example/feed.json", status=200, content_type="application/json")
+    with db.session() as s:
+        for platform_id in {s.get(Listing, s.get(Alert, ids[k]).listing_id).platform_id for k in ("J1", "T1")}:
+            s.add(WebhookEndpoint(platform_id=platform_id, url=f"https://hooks{platform_id}.example/pw",
+                                  secrets=[{"secret": "whsec_" + "A" * 32, "expires_at": None}]))
+        alert = s.get(Alert, ids["J1"])
+        alert.evidence = [page]
+        obs = s.scalars(select(PriceObservation).where(PriceObservation.listing_id == alert.listing_id)
+                        .order_by(PriceObservation.observed_at)).all()
+        obs[-1].snapshot_sha256 = feed
+        alert.status = "notified"
+        s.flush()
+        answer(s, alert, "delisted", reason=None, actor="platform:jd")
+        decide(s, alert, "upheld", note="confirmed on inspection", actor="regulator:wang")
+        s.commit()
+    return {"db": db, "alert": ids["J1"], "page": page, "feed": feed, "ids": ids}

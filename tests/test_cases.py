@@ -11,41 +11,16 @@ import os
 import zipfile
 
 import pytest
-from compliance_seed import seed_compliance
+from compliance_seed import PAGE, seed_enforced_case
 from sqlalchemy import select
 
-from pricewatch.enforcement.responses import answer, decide
 from pricewatch.evidence import EvidenceStore
-from pricewatch.store.models import Alert, Listing, PriceObservation, Seller, Snapshot, WebhookEndpoint
-
-PAGE = ("<html><head><title>医用外科口罩 50只/盒</title></head><body><h1>医用外科口罩</h1>"
-        "<span class='price'>¥149.00</span></body></html>").encode()
-FEED = b'{"listing_id": "J1", "price": "149.00", "currency": "CNY"}'
+from pricewatch.store.models import Alert, Listing, PriceObservation, Seller, Snapshot
 
 
 @pytest.fixture
 def case(db):
-    """jd's J1 (licence LIC-COMPLY, also trading on tmall as T1) with two evidence pages, delisted by jd and upheld
-    by a regulator; webhook endpoints on both platforms so the answers and the seller.flagged event are queued."""
-    ids = seed_compliance(db)
-    store = EvidenceStore(db)
-    page = store.put(PAGE, url="https://jd.example/item/J1", status=200, content_type="text/html; charset=utf-8")
-    feed = store.put(FEED, url="https://jd.example/feed.json", status=200, content_type="application/json")
-    with db.session() as s:
-        for platform_id in {s.get(Listing, s.get(Alert, ids[k]).listing_id).platform_id for k in ("J1", "T1")}:
-            s.add(WebhookEndpoint(platform_id=platform_id, url=f"https://hooks{platform_id}.example/pw",
-                                  secrets=[{"secret": "whsec_" + "A" * 32, "expires_at": None}]))
-        alert = s.get(Alert, ids["J1"])
-        alert.evidence = [page]
-        obs = s.scalars(select(PriceObservation).where(PriceObservation.listing_id == alert.listing_id)
-                        .order_by(PriceObservation.observed_at)).all()
-        obs[-1].snapshot_sha256 = feed
-        alert.status = "notified"
-        s.flush()
-        answer(s, alert, "delisted", reason=None, actor="platform:jd")
-        decide(s, alert, "upheld", note="confirmed on inspection", actor="regulator:wang")
-        s.commit()
-    return {"db": db, "alert": ids["J1"], "page": page, "feed": feed, "ids": ids}
+    return seed_enforced_case(db)
 
 
 def _read(path) -> dict[str, bytes]:  # noqa: ANN001

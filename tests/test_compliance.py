@@ -86,18 +86,48 @@ def _digest_compliance(html: str) -> pd.DataFrame:
     return table.set_index("platform")
 
 
-def test_cli_and_digest_show_the_same_figures_for_the_same_clock(seeded, run_cli):
+def _ui_compliance(db, clock) -> pd.DataFrame:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    from pricewatch.api.app import create_app
+    from pricewatch.keys import create_key
+
+    client = TestClient(create_app(db), base_url="https://testserver")
+    assert client.post("/ui/login", data={"key": create_key(db, role="regulator")[1]},
+                       follow_redirects=False).status_code == 303
+    html = client.get("/ui/platforms", params={"as_of": clock.isoformat()}).text
+    stated = re.search(r'id="as-of">Figures as of ([^<]+)<', html).group(1)
+    rows = {}
+    for platform, row in re.findall(r'<tr data-platform="([^"]+)">(.*?)</tr>', html, re.S):
+        rows[platform] = {name: value.strip() for name, value in
+                          re.findall(r'class="num c-([a-z_]+)">([^<]*)<', row)}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.attrs["stated"] = stated
+    return table
+
+
+UI_COLUMNS = {"notified": "notified", "answered": "answered", "answered_in_time": "in_time",
+              "delisted": "delisted", "disputed": "disputed", "awaiting": "awaiting", "overdue": "overdue",
+              "relistings_caught": "relisted"}
+
+
+def test_cli_digest_and_ui_show_the_same_figures_for_the_same_clock(seeded, run_cli):
     for hours in (30, 72):
         clock = h(hours)
         csv = run_cli("compliance", "--format", "csv", "--as-of", clock.isoformat()).output
         cli = pd.read_csv(io.StringIO(csv)).set_index("platform")
         digest = build_digest(seeded, date(2020, 2, 13), as_of=clock, max_charts=0)
         shown = _digest_compliance(digest.html)
-        assert len(shown) == 3
+        ui = _ui_compliance(seeded, clock)
+        assert len(shown) == len(ui) == len(cli) == 3
         for column in SHOWN:
             expected = cli[column].map(lambda v: "-" if pd.isna(v) else str(int(v)))
             assert shown[column].astype(str).tolist() == expected.tolist(), (hours, column)
+            assert ui.loc[cli.index, UI_COLUMNS[column]].str.replace("—", "-").tolist() == expected.tolist(), \
+                (hours, column)
         assert digest.compliance.attrs["as_of"] == pd.Timestamp(clock)
+        local = pd.Timestamp(clock).tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M UTC+08:00")
+        assert ui.attrs["stated"] == local and local in digest.html
 
 
 def test_digest_for_a_past_day_counts_as_of_the_end_of_that_day(seeded):

@@ -45,7 +45,7 @@ from pricewatch.errors import NotFound, PricewatchError
 from pricewatch.evidence.store import EvidenceStore
 from pricewatch.instants import utc_text, utc_texts
 from pricewatch.store.engine import Database
-from pricewatch.store.models import Snapshot, utcnow
+from pricewatch.store.models import AuditLog, Snapshot, utcnow
 
 FORMAT = "pricewatch-case/1"
 MANIFEST = "manifest.json"
@@ -247,6 +247,15 @@ Record the SHA-256 of manifest.json (printed by `pricewatch case export`) in the
 """
 
 
+def _audit(db: Database, meta: dict, target: str, manifest_sha: str, bundle_sha: str) -> None:
+    """Who exported which case when, with the hashes that identify the bundle (the audit log keeps them)."""
+    with db.session() as s:
+        s.add(AuditLog(actor=meta["created_by"], action="case.exported", target=target,
+                       detail={"manifest_sha256": manifest_sha, "bundle_sha256": bundle_sha,
+                               "created_at": meta["created_at"]}))
+        s.commit()
+
+
 def _meta(db: Database, subject: dict, operator: str | None) -> dict:
     return {"format": FORMAT, "subject": subject, "created_at": utc_text(utcnow()), "created_by": _operator(operator),
             "tool": f"pricewatch {__version__}", "source": _source(db), "timezone_shown": db.settings.timezone}
@@ -267,6 +276,7 @@ def export_alert_case(db: Database, alert_id: int, target: Path, *, operator: st
     writer.add("README.txt", _readme(title, meta, {"alerts": 1, "evidence": len(evidence) - len(missing),
                                                    "missing": len(missing)}))
     manifest_sha, bundle_sha, files = writer.write(target, meta)
+    _audit(db, meta, f"alert:{alert_id}", manifest_sha, bundle_sha)
     return CaseExport(path=target, files=files, manifest_sha256=manifest_sha, bundle_sha256=bundle_sha,
                       alerts=[alert_id], evidence=len(evidence) - len(missing), missing_evidence=missing)
 
@@ -301,6 +311,7 @@ def export_seller_case(db: Database, platform: str, seller_id: str, target: Path
     writer.add("README.txt", _readme(title, meta, {"alerts": len(ids), "evidence": len(evidence) - len(missing),
                                                    "missing": len(missing)}))
     manifest_sha, bundle_sha, files = writer.write(target, meta)
+    _audit(db, meta, f"seller:{entity.seller_db_id}", manifest_sha, bundle_sha)
     return CaseExport(path=target, files=files, manifest_sha256=manifest_sha, bundle_sha256=bundle_sha, alerts=ids,
                       evidence=len(evidence) - len(missing), missing_evidence=missing)
 

@@ -106,64 +106,83 @@ def resolve_as_of(value: date | datetime | None, tz: str) -> pd.Timestamp:
     return (pd.Timestamp(value).tz_localize(tz) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)).tz_convert(UTC)
 
 
-def compliance(db: Database, as_of: datetime | None = None, *, platforms: list[str] | None = None) -> pd.DataFrame:
-    """Pledge-compliance figures per platform as they stood at ``as_of`` (UTC; default now).
+def alert_standing(db: Database, as_of: datetime | None = None, *,
+                   platforms: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """Per alert, where it stood under the pledge at ``as_of`` — the one definition every figure is counted from.
 
-    Returns the columns listed in the module docstring, one row per platform (all platforms, or only those named in
-    ``platforms``), with ``frame.attrs["as_of"]`` set. A platform without alerts has zeros.
+    Returns ``(alerts, platforms, clock)``: ``alerts`` has one row per alert detected by ``as_of`` with
+    ``alert_id``, ``platform_id``, ``notified_at``, ``answered_at``, ``due_at`` (notification + deadline; NaT
+    without a pledge), ``hours_to_answer`` and the boolean columns ``notified``, ``answered``,
+    ``answered_in_time``, ``answered_late``, ``delisted``, ``disputed``, ``warned``, ``awaiting``, ``overdue``
+    (meanings in the module docstring); ``platforms`` has ``platform_id``, ``platform``, ``country``,
+    ``pledge_signed_on``, ``deadline_hours``.
     """
     clock = as_of_instant(as_of)
     with db.session() as s:
         pstmt = select(Platform.id, Platform.name, Platform.country, Platform.pledge_signed_on,
                        Platform.delisting_deadline_hours)
-        astmt = (select(Listing.platform_id, Alert.status, Alert.detected_at, Alert.notified_at, Alert.answered_at,
-                        Alert.response, Alert.closed_at)
+        astmt = (select(Alert.id, Listing.platform_id, Alert.status, Alert.detected_at, Alert.notified_at,
+                        Alert.answered_at, Alert.response, Alert.closed_at)
                  .join(Listing, Listing.id == Alert.listing_id))
-        rstmt = (select(Listing.platform_id, AuditLog.at, AuditLog.target)
-                 .join(Alert, AuditLog.target == "alert:" + _text(Alert.id))
-                 .join(Listing, Listing.id == Alert.listing_id)
-                 .where(AuditLog.action == "violation.relisted"))
         if platforms:
             pstmt = pstmt.where(Platform.name.in_(platforms))
         plat = pd.DataFrame(s.execute(pstmt.order_by(Platform.name)).all(),
                             columns=["platform_id", "platform", "country", "pledge_signed_on", "deadline_hours"])
-        alerts = pd.DataFrame(s.execute(astmt).all(), columns=["platform_id", "status", "detected_at", "notified_at",
-                                                               "answered_at", "response", "closed_at"])
-        relisted = pd.DataFrame(s.execute(rstmt).all(), columns=["platform_id", "at", "target"])
+        if platforms:
+            astmt = astmt.where(Listing.platform_id.in_([int(i) for i in plat["platform_id"]]))
+        alerts = pd.DataFrame(s.execute(astmt).all(), columns=["alert_id", "platform_id", "status", "detected_at",
+                                                               "notified_at", "answered_at", "response",
+                                                               "closed_at"])
     for name in ("detected_at", "notified_at", "answered_at", "closed_at"):
         alerts[name] = pd.to_datetime(alerts[name], utc=True)
-    relisted["at"] = pd.to_datetime(relisted["at"], utc=True)
-
     deadline = plat.set_index("platform_id")["deadline_hours"].astype("Float64")
-    alerts = alerts[alerts["detected_at"] <= clock]
+    alerts = alerts[alerts["detected_at"] <= clock].reset_index(drop=True)
     hours_limit = alerts["platform_id"].map(deadline).astype("Float64")
     notified = alerts["notified_at"].notna() & (alerts["notified_at"] <= clock)
     answered = notified & alerts["answered_at"].notna() & (alerts["answered_at"] <= clock)
     response = alerts["response"].where(answered)
     hours = (alerts["answered_at"] - alerts["notified_at"]).dt.total_seconds() / 3600
-    due = alerts["notified_at"] + pd.to_timedelta(hours_limit.fillna(0).astype(float), unit="h")
+    pledged = hours_limit.notna()
+    due = (alerts["notified_at"] + pd.to_timedelta(hours_limit.fillna(0).astype(float), unit="h")).where(pledged)
     still_open = alerts["closed_at"].isna() | (alerts["closed_at"] > clock)
     unanswered = notified & ~answered & still_open
-    pledged = hours_limit.notna()
-    flags = pd.DataFrame({
-        "platform_id": alerts["platform_id"],
-        "violations": True,
-        "notified": notified,
-        "answered": answered,
-        "answered_in_time": answered & pledged & (hours <= hours_limit).fillna(False),
-        "answered_late": answered & pledged & (hours > hours_limit).fillna(False),
-        "delisted": response == "delisted",
-        "disputed": response == "disputed",
-        "warned": response == "warned",
-        "awaiting": unanswered & ~(pledged & (due < clock)),
-        "overdue": unanswered & pledged & (due < clock),
-    })
-    counts = flags.groupby("platform_id").sum()
-    delist_hours = hours[response == "delisted"].groupby(alerts["platform_id"]).median()
+    past_due = pledged & (due < clock).fillna(False)
+    alerts = alerts.assign(
+        due_at=due, hours_to_answer=hours.where(answered), notified=notified, answered=answered,
+        answered_in_time=answered & pledged & (hours <= hours_limit).fillna(False),
+        answered_late=answered & pledged & (hours > hours_limit).fillna(False),
+        delisted=response == "delisted", disputed=response == "disputed", warned=response == "warned",
+        awaiting=unanswered & ~past_due, overdue=unanswered & past_due)
+    return alerts, plat, clock
+
+
+FLAGS = ["notified", "answered", "answered_in_time", "answered_late", "delisted", "disputed", "warned", "awaiting",
+         "overdue"]
+
+
+def compliance(db: Database, as_of: datetime | None = None, *, platforms: list[str] | None = None) -> pd.DataFrame:
+    """Pledge-compliance figures per platform as they stood at ``as_of`` (UTC; default now).
+
+    Returns the columns listed in the module docstring, one row per platform (all platforms, or only those named in
+    ``platforms``), with ``frame.attrs["as_of"]`` set. A platform without alerts has zeros. Counted from
+    :func:`alert_standing`, so a list of overdue alerts and the overdue figure cannot disagree.
+    """
+    alerts, plat, clock = alert_standing(db, as_of, platforms=platforms)
+    with db.session() as s:
+        relisted = pd.DataFrame(s.execute(
+            select(Listing.platform_id, AuditLog.at).select_from(AuditLog)
+            .join(Alert, AuditLog.target == "alert:" + _text(Alert.id))
+            .join(Listing, Listing.id == Alert.listing_id)
+            .where(AuditLog.action == "violation.relisted")).all(), columns=["platform_id", "at"])
+    relisted["at"] = pd.to_datetime(relisted["at"], utc=True)
+    counts = alerts.groupby("platform_id")[FLAGS].sum()
+    counts["violations"] = alerts.groupby("platform_id").size()
+    delist_hours = alerts.loc[alerts["delisted"], "hours_to_answer"].groupby(
+        alerts.loc[alerts["delisted"], "platform_id"]).median()
     relistings = relisted[relisted["at"] <= clock].groupby("platform_id").size()
 
     out = plat.set_index("platform_id")
-    for name in [c for c in flags.columns if c != "platform_id"]:
+    for name in ["violations", *FLAGS]:
         out[name] = counts[name].reindex(out.index).fillna(0).astype(int) if len(counts) else 0
     out["median_hours_to_delist"] = delist_hours.reindex(out.index).astype(float)
     out["relistings_caught"] = relistings.reindex(out.index).fillna(0).astype(int)

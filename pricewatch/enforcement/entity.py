@@ -38,6 +38,7 @@ class SellerEntity:
     (plus any regulator links). The frames have the ``*_COLUMNS`` columns of this module, in that order."""
 
     license: str | None
+    seller_db_id: int
     accounts: pd.DataFrame
     listings: pd.DataFrame
     alerts: pd.DataFrame
@@ -62,11 +63,38 @@ def find_seller(db: Database, platform: str, seller_id: str) -> Seller:
 
 def seller_entity(db: Database, platform: str, seller_id: str) -> SellerEntity:
     """The entity of account ``platform/seller_id`` (see the module docstring). :class:`NotFound` if unknown."""
+    return entity_of(db, find_seller(db, platform, seller_id).id)
+
+
+def seller_index(db: Database, query: str | None = None, *, limit: int = 200) -> pd.DataFrame:
+    """Seller accounts with their alert and listing counts, most alerts first: ``seller_db_id``, ``platform``,
+    ``seller_id``, ``name``, ``license``, ``listings``, ``alerts``, ``open_alerts``. ``query`` matches the seller id or
+    the licence exactly, or a part of the name (case-insensitive) — as the queue's seller filter does."""
+    from sqlalchemy import case, func, or_
+
+    open_ = case((Alert.status.in_(("open", "notified", "acknowledged", "disputed", "verified")), 1), else_=0)
+    stmt = (select(Seller.id, Platform.name, Seller.seller_key, Seller.name, Seller.license,
+                   func.count(func.distinct(Listing.id)), func.count(Alert.id), func.coalesce(func.sum(open_), 0))
+            .join(Platform, Platform.id == Seller.platform_id)
+            .outerjoin(Listing, Listing.seller_id == Seller.id).outerjoin(Alert, Alert.listing_id == Listing.id)
+            .group_by(Seller.id, Platform.name, Seller.seller_key, Seller.name, Seller.license)
+            .order_by(func.count(Alert.id).desc(), Platform.name, Seller.seller_key).limit(limit))
+    if query and query.strip():
+        q = query.strip()
+        stmt = stmt.where(or_(Seller.seller_key == q, Seller.license == q,
+                              func.lower(Seller.name).contains(q.lower(), autoescape=True)))
     with db.session() as s:
-        seller = s.scalar(select(Seller).join(Platform, Platform.id == Seller.platform_id)
-                          .where(Platform.name == platform, Seller.seller_key == seller_id))
+        rows = s.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["seller_db_id", "platform", "seller_id", "name", "license", "listings",
+                                       "alerts", "open_alerts"])
+
+
+def entity_of(db: Database, seller_db_id: int) -> SellerEntity:
+    """The entity of the account with database id ``seller_db_id``. :class:`NotFound` if unknown."""
+    with db.session() as s:
+        seller = s.get(Seller, seller_db_id)
         if seller is None:
-            raise NotFound(f"no seller {platform}/{seller_id}")
+            raise NotFound(f"no seller {seller_db_id}")
         members = [seller, *linked_sellers(s, seller)]
         if seller.license:  # accounts of the same licence on the same platform belong to the entity too
             known = {m.id for m in members}
@@ -96,7 +124,7 @@ def seller_entity(db: Database, platform: str, seller_id: str) -> SellerEntity:
         flagged = _flagged(s, {m.id: m for m in members})
         names = sorted({m.name for m in members if m.name})
         license_ = seller.license
-    return SellerEntity(license=license_, accounts=accounts, listings=listings, alerts=alerts, flagged=flagged,
+    return SellerEntity(license=license_, seller_db_id=seller_db_id, accounts=accounts, listings=listings, alerts=alerts, flagged=flagged,
                         names=names)
 
 
@@ -128,4 +156,4 @@ def _flagged(session, members: dict[int, Seller]) -> pd.DataFrame:  # noqa: ANN0
     return pd.DataFrame(rows, columns=FLAG_COLUMNS)
 
 
-__all__ = ["SellerEntity", "find_seller", "seller_entity"]
+__all__ = ["SellerEntity", "entity_of", "find_seller", "seller_entity", "seller_index"]

@@ -6,8 +6,9 @@ Add a page: write ``views/<name>.py`` with ``router = APIRouter()`` and append i
 
 from __future__ import annotations
 
-from pricewatch.ui.views import alert, auth, evidence, queue
+from pricewatch.ui.views import alert, auth, cases, evidence, platforms, queue, sellers
 
-ROUTERS = [auth.router, queue.router, alert.router, evidence.router]
+# cases before alert: POST /ui/alerts/{id}/case must not be taken for one of alert.py's /ui/alerts/{id}/{action}
+ROUTERS = [auth.router, queue.router, cases.router, alert.router, evidence.router, sellers.router, platforms.router]
 
 __all__ = ["ROUTERS"]
