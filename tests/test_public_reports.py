@@ -302,3 +302,17 @@ def test_reports_list_shows_a_table(db, run_cli):
     assert "42" in result.output and "59.90" in result.output and "received" in result.output
     assert "x@example.org" not in result.output  # contacts only with --contacts
     assert "x@example.org" in run_cli("reports", "list", "--contacts").output
+
+
+def test_the_daily_digest_counts_the_days_reports_without_contacts(db):
+    from pricewatch.digest import build_digest
+
+    _settings(db, proof_bits=0)
+    settings = ReportSettings.of(db)
+    file_report(db, ReportIn(url="https://item.jd.com/77.html", price="59.90", currency="CNY",
+                             contact="13800000000"), "10.0.0.1", settings)
+    file_report(db, ReportIn(url="https://item.jd.com/77.html", price="59.90", currency="CNY"), "10.0.0.2", settings)
+    today = pd.Timestamp(utcnow()).tz_convert(db.settings.timezone).date()
+    html = build_digest(db, today).html
+    assert "Public reports" in html and "received 2" in html and "duplicates 1" in html
+    assert "13800000000" not in html

@@ -184,6 +184,7 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
         total=len(shown), by_category=by_category, by_platform=by_platform, market_rows=market_rows,
         market_chart=market_chart, compliance=compliance_records(report),
         compliance_as_of=format_as_of(compliance_clock, tz),
+        reports=_public_reports(db, day, tz),
         generated=datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
     )
     export = shown.copy()
@@ -200,6 +201,15 @@ def build_digest(db: Database, day: date | None = None, *, max_charts: int = 20,
         export["review_url"] = [review_url(db.settings, i) for i in export["alert_id"]]
     csv = export.reindex(columns=[*COLUMNS, *EXTRA_CSV_COLUMNS]).to_csv(index=False)
     return Digest(day=day, html=html, csv=csv, alerts=shown, counts=counts, compliance=report)
+
+
+def _public_reports(db: Database, day: date, tz: str) -> dict:
+    """The public-reports card: reports received on ``day`` (a calendar day in ``tz``)."""
+    from pricewatch.reports.listing import digest_reports
+
+    start = pd.Timestamp(day).tz_localize(tz).tz_convert("UTC")
+    return digest_reports(db, start.to_pydatetime(), (start + pd.Timedelta(days=1)).to_pydatetime(),
+                          db.settings.language)
 
 
 def write_digest(db: Database, digest: Digest, folder: Path | None = None) -> Digest:

@@ -75,3 +75,33 @@ def purge_contacts(db: Database, now: datetime | None = None) -> int:
         gone = s.execute(delete(ReportContact).where(ReportContact.purge_after <= now)).rowcount
         s.commit()
     return int(gone or 0)
+
+
+DIGEST_LABELS = {
+    "en": {"title": "Public reports", "received": "received", "confirmed": "confirmed by a crawl",
+           "not_confirmed": "not confirmed", "duplicate": "duplicates", "waiting": "waiting for a check",
+           "review": "Reported, no alert yet (review)", "reported": "reported", "crawled": "page shows",
+           "none": "No reports on this day.", "feed_accuracy": "feed accuracy",
+           "note": "A report alone is never a violation; a confirmed one escalates the listing's alert."},
+    "zh": {"title": "公众举报", "received": "收到", "confirmed": "经抓取核实", "not_confirmed": "未能核实",
+           "duplicate": "重复举报", "waiting": "待核实", "review": "已举报、尚无预警（待审查）", "reported": "举报价格",
+           "crawled": "页面价格", "none": "当日无举报。", "feed_accuracy": "数据源准确率",
+           "note": "单凭举报不构成违规；经核实的举报会提升该商品预警的等级。"},
+}
+
+
+def digest_reports(db: Database, start: datetime, end: datetime, language: str = "en") -> dict:
+    """The digest's public-reports card for reports received in [start, end) (UTC): counts by status and the
+    "reported" review items (confirmed, no alert), at most ten. No contact details: the digest is e-mailed."""
+    frame = reports_frame(db, since=start)
+    frame = frame[frame["received_at"] < end]
+    counts = frame["status"].value_counts().to_dict()
+    items = review_items(frame).head(10)
+    return {"L": DIGEST_LABELS.get(language, DIGEST_LABELS["en"]), "total": len(frame),
+            "counts": {"received": len(frame), "confirmed": counts.get("confirmed", 0),
+                       "not_confirmed": counts.get("not_confirmed", 0), "duplicate": counts.get("duplicate", 0),
+                       "waiting": counts.get("received", 0) + counts.get("checking", 0)},
+            "rows": [{"platform": r.platform, "listing_id": r.listing_id, "url": r.url,
+                       "reported": f"{r.price:.2f} {r.currency}",
+                       "crawled": "-" if pd.isna(r.crawled_price) else f"{r.crawled_price:.2f} {r.currency}"}
+                      for r in items.itertuples(index=False)]}

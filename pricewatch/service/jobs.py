@@ -11,6 +11,9 @@ also be run once by hand (``pricewatch jobs run NAME``).
 - ``digest``: write the daily digest, and e-mail it when ``[mail]`` is configured;
 - ``partitions``: on PostgreSQL, create the monthly partitions of ``price_observation`` for this month and the
   next three (and for months whose rows wait in the DEFAULT partition); nothing on SQLite.
+- ``reports``: the priority crawl of pages named by public reports (``pricewatch.reports.check``), then ``detect``
+  when one was confirmed; also deletes reporters' contact details past their retention.
+- ``reconcile``: crawled pages against platform feeds (``pricewatch.reconcile``).
 
 """
 
@@ -122,11 +125,31 @@ def partitions(db: Database) -> str:
     return "partitions: " + (f"created {', '.join(created)}" if created else "all present")
 
 
+def reports(db: Database) -> str:
+    """Check waiting public reports (priority crawl), detect when one was confirmed, purge expired contacts."""
+    from pricewatch.reports.check import check_reports, link_alerts
+    from pricewatch.reports.listing import purge_contacts
+
+    stats = check_reports(db)
+    summary = stats.summary()
+    if stats.confirmed:
+        summary += "; " + detect(db)
+        link_alerts(db)
+    purged = purge_contacts(db)
+    return summary + (f"; {purged} expired contacts deleted" if purged else "")
+
+
+def reconcile(db: Database) -> str:
+    from pricewatch.reconcile import reconcile as run
+
+    return run(db).summary()
+
+
 JOBS: dict[str, Callable[[Database], str]] = {
     "pull_feeds": pull_feeds, "crawl": crawl, "detect": detect, "dispatch": dispatch, "recheck": recheck, "digest": digest,
-    "partitions": partitions,
+    "partitions": partitions, "reports": reports, "reconcile": reconcile,
 }
 DEFAULT_SCHEDULE = {
     "pull_feeds": "every 30m", "crawl": "every 1h", "detect": "every 15m", "dispatch": "every 5s", "recheck": "every 1h",
-    "digest": "daily 08:00", "partitions": "daily 03:00",
+    "digest": "daily 08:00", "partitions": "daily 03:00", "reports": "every 5m", "reconcile": "every 1h",
 }
