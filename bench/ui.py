@@ -70,7 +70,8 @@ def build(url: str, alerts: int):  # noqa: ANN201
         ids = list(s.scalars(select(Alert.id)))
         rows = [{"event_id": new_event_id(), "endpoint_id": endpoints[i % len(endpoints)].id,
                  "event_type": "violation.opened", "payload": {"type": "violation.opened", "violation": {"id": a}},
-                 "status": "delivered", "attempts": 1, "created_at": now, "delivered_at": now, "last_status": 200}
+                 "status": "delivered", "attempts": 1, "created_at": now, "delivered_at": now, "last_status": 200,
+                 "alert_id": a}
                 for i, a in enumerate(ids)]
         for start in range(0, len(rows), 5000):
             s.execute(insert(WebhookDelivery), rows[start:start + 5000])

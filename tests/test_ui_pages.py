@@ -394,3 +394,47 @@ def test_unknown_alert_and_evidence_are_html_404(case):
     assert ui.get("/ui/alerts/999999").status_code == 404
     assert ui.get("/ui/evidence/" + "0" * 64).status_code == 404
     assert ui.get("/ui/evidence/not-a-hash").status_code == 422
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database without any schema (the PostgreSQL test databases are cloned from one already at head)."""
+    import uuid
+
+    from conftest import BACKEND, PG_ADMIN_URL, _pg_url
+    from sqlalchemy import create_engine, text
+
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"pw_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migration_0004_links_existing_deliveries_to_their_alerts(empty_database_url):
+    """Outbox rows written before revision 0004 get their alert id from the payload (the timeline needs it)."""
+    from sqlalchemy import text
+
+    from pricewatch.store.engine import make_engine, upgrade
+
+    engine = make_engine(empty_database_url)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO platform (id, name, created_at) VALUES (1, 'jd', '2020-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO webhook_endpoint (id, platform_id, url, secrets, enabled, created_at) "
+                          "VALUES (1, 1, 'https://h.example', '[]', true, '2020-01-01 00:00:00')"))
+        for i, payload in enumerate([{"violation": {"id": 7}}, {"origin": {"violation_id": 9}}, {"other": 1}]):
+            conn.execute(text("INSERT INTO webhook_delivery (event_id, endpoint_id, event_type, payload, status, "
+                              "attempts, created_at) VALUES (:e, 1, 't', :p, 'pending', 0, '2020-01-01 00:00:00')"),
+                         {"e": f"msg_{i}", "p": json.dumps(payload)})
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = [r[0] for r in conn.execute(text("SELECT alert_id FROM webhook_delivery ORDER BY id"))]
+    engine.dispose()
+    assert found == [7, 9, None]

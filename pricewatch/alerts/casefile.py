@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.presets import Preset, load_presets
@@ -129,11 +129,9 @@ def evidence(session: Session, case: CaseFile) -> list[Snapshot]:
 
 def _deliveries(session: Session, alert_id: int) -> list[tuple[WebhookDelivery, str]]:
     """Webhook deliveries about this alert: its violation events and the seller.flagged events it caused."""
-    violation_id = WebhookDelivery.payload["violation"]["id"].as_integer()
-    origin_id = WebhookDelivery.payload["origin"]["violation_id"].as_integer()
-    stmt = (select(WebhookDelivery, WebhookEndpoint.url).join(WebhookEndpoint,
-                                                                WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .where(or_(violation_id == alert_id, origin_id == alert_id)).order_by(WebhookDelivery.id))
+    stmt = (select(WebhookDelivery, WebhookEndpoint.url)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(WebhookDelivery.alert_id == alert_id).order_by(WebhookDelivery.id))
     return [(delivery, url) for delivery, url in session.execute(stmt)]
 
 

@@ -101,7 +101,7 @@ def flag_seller_elsewhere(session: Session, alert: Alert, *, reason: str, actor:
         }
         endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True),
                                                                   WebhookEndpoint.platform_id == platform.id)).all()
-        enqueue_event(session, list(endpoints), "seller.flagged", payload)
+        enqueue_event(session, list(endpoints), "seller.flagged", payload, alert_id=alert.id)
         session.add(AuditLog(actor=actor, action="seller.flagged", target=target,
                              detail={"platform": platform.name, "seller_id": other.seller_key, "reason": reason}))
         flagged += 1

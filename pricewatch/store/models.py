@@ -375,6 +375,9 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))  # the dispatcher run holding the lease
+    # the violation the event is about (violation.* events, and seller.flagged by the violation that caused it),
+    # so an alert's timeline finds its deliveries by index (revision 0004); no foreign key: outbox rows are kept
+    alert_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class ApiKey(Base):

@@ -32,15 +32,17 @@ def new_event_id() -> str:
     return "msg_" + uuid.uuid4().hex
 
 
-def enqueue_event(session: Session, endpoints: list[WebhookEndpoint], event_type: str, payload: dict) -> int:
-    """Add one outbox row per endpoint subscribed to ``event_type``; returns how many."""
+def enqueue_event(session: Session, endpoints: list[WebhookEndpoint], event_type: str, payload: dict,
+                  alert_id: int | None = None) -> int:
+    """Add one outbox row per endpoint subscribed to ``event_type``; returns how many. ``alert_id``: the violation
+    the event is about (the alert's timeline lists its deliveries by it)."""
     now = utcnow()
     count = 0
     for endpoint in endpoints:
         if endpoint.events and event_type not in endpoint.events:
             continue
         session.add(WebhookDelivery(event_id=new_event_id(), endpoint_id=endpoint.id, event_type=event_type,
-                                    payload=payload, status="pending", attempts=0,
+                                    payload=payload, status="pending", attempts=0, alert_id=alert_id,
                                     next_attempt_at=now - timedelta(seconds=1), created_at=now))
         count += 1
     return count
@@ -52,4 +54,5 @@ def enqueue_alert_event(session: Session, alert: Alert, event_type: str) -> int:
     endpoints = _endpoints(session, listing.platform_id)
     if not endpoints:
         return 0  # nothing subscribed: no payload to build
-    return enqueue_event(session, endpoints, event_type, violation_payload(session, alert, event_type))
+    return enqueue_event(session, endpoints, event_type, violation_payload(session, alert, event_type),
+                         alert_id=alert.id)

@@ -5,7 +5,8 @@ Revises: 0003
 Create Date: 2026-12-06 21:40:00
 
 The web UI's tables (ui_session, alert_note, recheck_request) and an index on alert.detected_at for the review
-queue (ix_alert_detected_at, ix_alert_review). Only CREATE TABLE/INDEX: quick on both SQLite and PostgreSQL.
+queue (ix_alert_detected_at, ix_alert_review), and webhook_delivery.alert_id (backfilled from the
+payloads) for the alert page's timeline. Only CREATE TABLE/INDEX: quick on both SQLite and PostgreSQL.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -69,8 +70,40 @@ def upgrade() -> None:
         batch_op.create_index('ix_alert_review', ['status', 'severity', 'rule', 'emergency_id', 'listing_id',
                                                   'detected_at'], unique=False)
 
+    # webhook_delivery.alert_id: an alert's timeline finds its deliveries by index, not by reading every payload
+    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('alert_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_webhook_delivery_alert_id'), ['alert_id'], unique=False)
+    _backfill_delivery_alert_ids()
+
+
+def _backfill_delivery_alert_ids() -> None:
+    """Existing outbox rows: the violation id from their payload (violation.id, or origin.violation_id)."""
+    conn = op.get_bind()
+    table = sa.table('webhook_delivery', sa.column('id', sa.Integer()), sa.column('payload', sa.JSON()),
+                     sa.column('alert_id', sa.Integer()))
+    last = 0
+    while True:
+        rows = conn.execute(sa.select(table.c.id, table.c.payload).where(table.c.id > last)
+                            .order_by(table.c.id).limit(5000)).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        updates = []
+        for row_id, payload in rows:
+            payload = payload or {}
+            found = (payload.get('violation') or {}).get('id') or (payload.get('origin') or {}).get('violation_id')
+            if isinstance(found, int):
+                updates.append({'row_id': row_id, 'alert_id': found})
+        if updates:
+            conn.execute(table.update().where(table.c.id == sa.bindparam('row_id'))
+                         .values(alert_id=sa.bindparam('alert_id')), updates)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_delivery_alert_id'))
+        batch_op.drop_column('alert_id')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_review')
         batch_op.drop_index('ix_alert_detected_at')
