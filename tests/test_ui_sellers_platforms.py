@@ -145,3 +145,14 @@ def test_export_case_buttons_download_a_verifiable_bundle_and_are_audited(case, 
     assert [t for _, t in exports] == [f"alert:{case['alert']}", f"seller:{case['seller_db_id']}"]
     assert all(actor.endswith("(regulator)") for actor, _ in exports)
     assert client.post("/ui/alerts/99999/case", data={"csrf": csrf_of(page)}).status_code == 404
+
+
+def test_platform_page_lists_the_most_overdue_first_and_says_how_many_more(case, monkeypatch):
+    from pricewatch.ui.views import platforms
+
+    monkeypatch.setattr(platforms, "PENDING_SHOWN", 1)
+    client = logged_in(case["db"], case["key"])
+    html = client.get("/ui/platforms/jd", params={"as_of": h(72).isoformat()}).text
+    shown = re.findall(r'<tr data-alert-id="(\d+)" class="(overdue|awaiting)">', html)
+    assert shown == [(str(case["ids"]["J4"]), "overdue")]  # due at 24 h, before J5's 36 h
+    assert 'id="pending-more">1 more not shown' in html

@@ -19,6 +19,7 @@ from pricewatch.ui.render import render
 from pricewatch.ui.session import require_reviewer
 
 router = APIRouter(include_in_schema=False)
+PENDING_SHOWN = 200
 
 
 def _clock(text: str | None, tz: str):  # noqa: ANN202
@@ -46,7 +47,9 @@ def _platform(db, name: str, clock):  # noqa: ANN001, ANN202
     if frame.empty:
         return None
     alerts, _, _ = alert_standing(db, clock, platforms=[name])
-    pending = alerts[alerts["overdue"] | alerts["awaiting"]].sort_values("due_at")
+    pending = alerts[alerts["overdue"] | alerts["awaiting"]].sort_values(["due_at", "alert_id"])
+    more = max(0, len(pending) - PENDING_SHOWN)
+    pending = pending.head(PENDING_SHOWN)  # most overdue first; the queue has the rest
     with db.session() as s:
         platform = s.scalar(select(Platform).where(Platform.name == name))
         s.expunge(platform)
@@ -61,7 +64,7 @@ def _platform(db, name: str, clock):  # noqa: ANN001, ANN202
                      "notified_at": r.notified_at.to_pydatetime(),
                      "due_at": None if r.due_at != r.due_at else r.due_at.to_pydatetime(),
                      "overdue": bool(r.overdue)})
-    return {"platform": platform, "figures": records(frame)[0], "pending": rows}
+    return {"platform": platform, "figures": records(frame)[0], "pending": rows, "more": more}
 
 
 @router.get("/ui/platforms/{name}", response_class=HTMLResponse)
