@@ -25,6 +25,7 @@ import sys
 import types
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -241,3 +242,29 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path, *, by_day: bool = False, tz: str = "UTC") -> int:
+    """Write a history frame as Parquet: money and unit prices as ``decimal128`` (``pricewatch.amounts``), instants
+    as UTC timestamps. ``by_day=True`` writes a folder partitioned Hive-style by calendar day in ``tz``
+    (``path/day=2020-03-01/part-0.parquet``), which DuckDB (``read_parquet('path/**/*.parquet',
+    hive_partitioning = true)``) and Polars (``pl.scan_parquet('path/**/*.parquet', hive_partitioning=True)``) read
+    as one table with a
+    ``day`` column and can prune by day. Returns the number of rows written."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from pricewatch.amounts import arrow_table
+
+    path = Path(path)
+    if not by_day:
+        pq.write_table(arrow_table(frame), path)
+        return len(frame)
+    if "observed_at" in frame:
+        day = frame["observed_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d")
+    else:
+        day = frame["day"].map(lambda d: d.isoformat())
+    table = arrow_table(frame.drop(columns=["day"], errors="ignore").assign(day=day.astype("str")))
+    ds.write_dataset(table, path, format="parquet", partitioning=["day"], partitioning_flavor="hive",
+                     existing_data_behavior="delete_matching", basename_template="part-{i}.parquet")
+    return len(frame)

@@ -28,10 +28,12 @@ from pricewatch.store import open_database
               help="Let out-of-stock and sold-out placeholder prices into the daily figures (left out by default).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "parquet"]), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file (required for parquet).")
+@click.option("--partition-by-day", is_flag=True, help="Parquet only: write a folder with one partition per day "
+              "(day=YYYY-MM-DD/, display zone) that DuckDB and Polars read as one table.")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="Rows shown in table format (0 = all).")
 def history(platforms, listings, sellers, categories, since, until, daily, by, include_unavailable, fmt, output,
-            limit) -> None:  # noqa: ANN001
+            partition_by_day, limit) -> None:  # noqa: ANN001
     """What did a listing, seller or category cost, per observation or per day.
 
     Times are shown in the configured zone ([display] timezone); CSV and Parquet keep UTC instants (ISO 8601 with
@@ -44,6 +46,7 @@ def history(platforms, listings, sellers, categories, since, until, daily, by, i
     Examples:
       pricewatch history --platform jd --listing 100012043978 --since 2020-01-01
       pricewatch history --category mask.surgical --daily --by platform --format csv -o masks.csv
+      pricewatch history --category mask.surgical --format parquet --partition-by-day -o masks/
     """
     check_since_until(since, until)
     settings = load_settings()
@@ -57,9 +60,11 @@ def history(platforms, listings, sellers, categories, since, until, daily, by, i
     if fmt == "parquet":
         if output is None:
             raise click.UsageError("--format parquet needs --output FILE")
-        write_parquet(frame, output)
-        click.echo(f"wrote {len(frame):,} rows to {output}")
+        history_api.write_parquet(frame, output, by_day=partition_by_day, tz=settings.timezone)
+        click.echo(f"wrote {len(frame):,} rows to {output}" + (" (one partition per day)" if partition_by_day else ""))
         return
+    if partition_by_day:
+        raise click.UsageError("--partition-by-day is for --format parquet")
     if fmt == "csv":
         text = to_csv(frame)
         if output is None:
@@ -79,14 +84,6 @@ def to_csv(frame) -> str:  # noqa: ANN001
     if "observed_at" in out:
         out["observed_at"] = utc_texts(out["observed_at"])
     return out.to_csv(index=False)
-
-
-def write_parquet(frame, path: Path) -> None:  # noqa: ANN001
-    import pyarrow.parquet as pq
-
-    from pricewatch.amounts import arrow_table
-
-    pq.write_table(arrow_table(frame), path)
 
 
 def _print_table(frame, tz: str, limit: int) -> None:  # noqa: ANN001
