@@ -78,10 +78,17 @@ def test_bad_clock_is_refused_with_the_accepted_forms(seeded, run_cli):
 
 
 def _digest_compliance(html: str) -> pd.DataFrame:
+    """The digest's compliance table by column, whatever other columns it shows (read by the English labels)."""
+    from pricewatch.digest.build import LABELS
+
     card = html[html.index('<p class="as-of">'):]
     card = card[:card.index("</table>") + len("</table>")]
     table = pd.read_html(io.StringIO(card))[0]
-    table.columns = ["platform", *SHOWN]
+    label = LABELS["en"]
+    names = {label["platform"]: "platform", label["notified"]: "notified", label["answered"]: "answered",
+             label["in_time"]: "answered_in_time", label["delisted"]: "delisted", label["disputed"]: "disputed",
+             label["awaiting"]: "awaiting", label["overdue"]: "overdue", label["relisted"]: "relistings_caught"}
+    table = table.rename(columns=names)[["platform", *SHOWN]]
     table["platform"] = table["platform"].str.replace(r" \(\d+h\)$", "", regex=True)
     return table.set_index("platform")
 
