@@ -54,6 +54,7 @@
       return [min, max];
     }}},
     cursor: {drag: {x: true, y: false}},
+    legend: {live: false},  // the legend names the lines (values are read off the axes)
     axes: [{}, {label: d.labels.unit, size: 70}],
     plugins: [marksPlugin],
     series: [
