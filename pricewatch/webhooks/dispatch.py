@@ -203,6 +203,7 @@ async def _run(db: Database, stats: DispatchStats, *, concurrency: int, timeout:
     beating = asyncio.create_task(heartbeat())
     freed = asyncio.Event()
     flying = 0
+    sending: set[asyncio.Task] = set()  # the loop holds tasks only weakly
 
     async def one(session, job: _Job) -> None:  # noqa: ANN001
         nonlocal flying
@@ -228,7 +229,9 @@ async def _run(db: Database, stats: DispatchStats, *, concurrency: int, timeout:
                     for job in jobs:
                         held[job.id] = job
                         flying += 1
-                        asyncio.create_task(one(session, job))
+                        task = asyncio.create_task(one(session, job))
+                        sending.add(task)
+                        task.add_done_callback(sending.discard)
                 if not flying:
                     if drained or (max_claims is not None and claims >= max_claims):
                         break
