@@ -172,7 +172,7 @@ def _add_alert(writer: _Writer, db: Database, session, alert_id: int, folder: st
     for name in ("price", "shipping", "unit_price"):
         out[name] = out[name].astype(float)
     writer.add(f"{folder}prices.csv", _csv(out.reindex(columns=SERIES_COLUMNS)))
-    writer.add(f"{folder}chart.png", chart_png(series, case, record, db.settings.timezone))
+    writer.add(f"{folder}chart.png", chart_png(db, alert_id))
     writer.add(f"{folder}timeline.csv", _timeline_csv(timeline(session, case), db.settings.timezone))
     for sha in evidence_hashes(case.alert, series):
         if sha not in evidence:
