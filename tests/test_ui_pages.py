@@ -438,3 +438,23 @@ def test_migration_0004_links_existing_deliveries_to_their_alerts(empty_database
         found = [r[0] for r in conn.execute(text("SELECT alert_id FROM webhook_delivery ORDER BY id"))]
     engine.dispose()
     assert found == [7, 9, None]
+
+
+def test_a_requested_recheck_is_crawled_and_answered_on_the_timeline(case):
+    db, c = case
+    from pricewatch.enforcement.recheck import due_for_recheck, recheck
+    from pricewatch.ingest import ingest_frame
+
+    ui = logged_in(db, c.keys["regulator"])
+    token = csrf_of(ui.get(f"/ui/alerts/{c.alert_id}").text)
+    ui.post(f"/ui/alerts/{c.alert_id}/recheck", data={"csrf": token})
+    assert "https://item.jd.example/J1.html" in [url for _, url in due_for_recheck(db)]
+    assert recheck(db).requests_answered == 0  # nothing seen since the request yet
+    later = (utcnow() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ingest_frame(db, pd.DataFrame([{"platform": "jd", "listing_id": "J1", "observed_at": later, "price": "89.90",
+                                    "currency": "CNY", "availability": "in_stock"}]), source="crawl:product")
+    assert recheck(db).requests_answered == 1
+    assert "https://item.jd.example/J1.html" not in [url for _, url in due_for_recheck(db)]
+    page = ui.get(f"/ui/alerts/{c.alert_id}").text
+    assert 'data-kind="rechecked"' in page and "still selling" in page
+    assert "mark-rechecked" in page  # a mark on the chart
