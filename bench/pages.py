@@ -148,12 +148,17 @@ def heavy_page(seed: int, kb: int = 500) -> tuple[str, dict]:
     page = "".join(head) + "".join(body)
     # an inline state blob, as single-page-app shops ship (the bulk of many real pages)
     state = {"products": [], "i18n": {}}
-    while len(page) + len(json.dumps(state)) < kb * 1000 - 200:
+    blob = len(json.dumps(state))  # the blob's size kept as it grows (dumping it every turn was quadratic)
+    while len(page) + blob < kb * 1000 - 200:
         k = len(state["products"])
-        state["products"].append({"id": k, "name": f"Item {k}", "price": round(rng.uniform(1, 99), 2),
-                                  "tags": ["a", "b", "c"], "html": f"<div class='c{k % 1500}'>Item {k}</div>"})
+        item = {"id": k, "name": f"Item {k}", "price": round(rng.uniform(1, 99), 2),
+                "tags": ["a", "b", "c"], "html": f"<div class='c{k % 1500}'>Item {k}</div>"}
+        state["products"].append(item)
+        blob += len(json.dumps(item)) + 2
         if k % 10 == 0:
-            state["i18n"][f"key{k}"] = "Some translated label " * 3
+            label = "Some translated label " * 3
+            state["i18n"][f"key{k}"] = label
+            blob += len(json.dumps({f"key{k}": label})) + 2
         if k % 200 == 0:  # page filler markup too, not only the blob
             page += '<div class="lazy-block">' + "".join(f'<div class="c{m} tile"><span>{m}</span></div>'
                                                          for m in range(120)) + "</div>"
