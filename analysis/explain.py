@@ -2,7 +2,7 @@
 
 An explanation says what changed, against what, under which rule, and how sure the comparison is:
 
-    Unit price rose from $0.5463 to $4.84 per mask (+786%) on 2020-03-02. What changed: item price unchanged at
+    Unit price rose from $0.5463 to $4.835 per mask (+786%) on 2020-03-02. What changed: item price unchanged at
     $27.31; shipping rose from $0.00 to $214.46. Baseline: last_before, median of 7 observations
     2020-02-20…2020-02-26 (regular prices: temporary discounts excluded). us-ca-pc396 flags increases above 10%
     (statutory line). Market index for mask.respirator moved +2% in the same period. Quantity: 50 pieces, read
@@ -21,6 +21,8 @@ Times are shown in the zone passed as ``tz`` (dates only). Pure: DataFrames and 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analysis.presets import Preset
@@ -38,10 +40,25 @@ COMPONENT_COLUMNS = ["listing_id", "base_price", "base_shipping", "base_quantity
                      "now_quantity"]
 
 
+ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX"}  # CLDR: currencies without a minor unit
+SIGNIFICANT = 4
+
+
 def money(value: float, currency: str) -> str:
+    """An amount or unit price as people read it, the same figure tables and exports show (``pricewatch.amounts``):
+    at least 4 significant digits and at least the currency's minor unit (¥0.01145 per ml, $8.206 per mask,
+    ¥1,009.69), rounded half-to-even on the binary value, trailing zeros beyond the minor unit dropped."""
     symbol = SYMBOLS.get(currency)
-    digits = 2 if value >= 1 or value == 0 else 4
-    return f"{symbol}{value:,.{digits}f}" if symbol else f"{value:,.{digits}f} {currency}"
+    minor = 0 if currency in ZERO_DECIMAL else 2
+    value = float(value)
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    digits = min(10, max(minor, SIGNIFICANT - 1 - magnitude))
+    rounded = round(value * 10.0**digits) / 10.0**digits
+    text = f"{rounded:,.{digits}f}"
+    if digits > minor:
+        text = text.rstrip("0")
+        text = text.rstrip(".") if minor == 0 else text + "0" * max(0, minor - len(text.split(".")[1]))
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 def percent(value: float) -> str:

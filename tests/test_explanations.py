@@ -36,7 +36,7 @@ def test_a_shipping_hike_with_the_item_price_unchanged():
           quantity=50.0, currency="USD", region="US-CA", quantity_source="title:count")
     text = explanations(m, "us-ca-pc396")["x"]
     assert text == (
-        "Unit price rose from $0.5462 to $4.84 per mask (+785%) on 2020-03-01. "
+        "Unit price rose from $0.5462 to $4.835 per mask (+785%) on 2020-03-01. "
         "What changed: item price unchanged at $27.31; shipping rose from $0.00 to $214.46. "
         "Baseline: last_before, median of 7 observations 2020-02-23…2020-02-29 (regular prices: temporary discounts "
         "excluded). us-ca-pc396 flags increases above 10% (statutory line). Market index for mask.respirator moved "
@@ -50,7 +50,7 @@ def test_a_smaller_pack_at_the_same_price():
           currency="USD", region="US-CA", quantity_source="pack_size")
     text = explanations(m, "us-ca-pc396")["x"]
     assert text == (
-        "Unit price rose from $0.5462 to $1.37 per mask (+150%) on 2020-03-01. "
+        "Unit price rose from $0.5462 to $1.366 per mask (+150%) on 2020-03-01. "
         "What changed: item price unchanged at $27.31; pack changed from 50 pieces to 20 pieces. "
         "Baseline: last_before, median of 7 observations 2020-02-23…2020-02-29 (regular prices: temporary discounts "
         "excluded). us-ca-pc396 flags increases above 10% (statutory line). Market index for mask.respirator moved "
@@ -64,7 +64,7 @@ def test_a_peer_comparison_names_the_group_the_statistic_and_says_it_is_presumpt
           currency="USD", region="US-CA", quantity_source="default_single")
     text = explanations(m, "us-ca-pc396")["new"]
     assert text == (
-        "Unit price rose from $0.5650 to $1.64 per mask (+190%) on 2020-03-01. "
+        "Unit price rose from $0.565 to $1.639 per mask (+190%) on 2020-03-01. "
         "Baseline: no same-product peers; listings of the same size class: the 90th percentile of 6 listings' "
         "pre-emergency unit prices (mask.respirator · USD/piece · packs of 25–100 piece), peer_p90_30d "
         "2020-01-31…2020-02-29; the listing has no price history of its own before the emergency. us-ca-pc396 flags "
