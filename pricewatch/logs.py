@@ -46,6 +46,9 @@ def configure(verbosity: int = 0) -> None:
     logging.getLogger("pricewatch").setLevel(own)
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(libraries)
+    # APScheduler warns when a run is skipped because the previous one is still going (a 5-second dispatch on a
+    # busy machine): that is the schedule working as configured, and every run's outcome is logged by us
+    logging.getLogger("apscheduler").setLevel(logging.INFO if verbosity > 0 else logging.ERROR)
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").setLevel(logging.WARNING if verbosity > 0 else logging.ERROR)
     if verbosity <= 0:

@@ -177,7 +177,9 @@ def test_observations_partitioned_by_day_read_in_duckdb_and_polars(gappy, run_cl
 
 
 def _env(workdir: Path, database_url: str) -> dict:
-    return {**os.environ, "PRICEWATCH_DATABASE_URL": database_url, "PYTHONWARNINGS": "default"}
+    env = {**os.environ, "PRICEWATCH_DATABASE_URL": database_url}
+    env.pop("PYTHONWARNINGS", None)  # the user's normal environment
+    return env
 
 
 def test_a_normal_detect_prints_no_warnings_and_no_library_log_lines(backfilled, workdir, database_url):
