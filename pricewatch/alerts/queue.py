@@ -1,5 +1,5 @@
-"""The alert queue: filter, sort and page alerts, and count them per filter value — one paged query plus one
-small grouped query per facet, whatever the number of alerts (the review workspace's queue uses it; the JSON
+"""The alert queue: filter, sort and page alerts, and count them per filter value — one paged query plus three
+small grouped queries, whatever the number of alerts (the review workspace's queue uses it; the JSON
 API's list can take the same :class:`AlertFilter`).
 
 :class:`AlertFilter` holds the reviewer's filters. List filters (statuses, severities, platforms, categories, rules,
@@ -9,8 +9,8 @@ detected after that instant ("new since my last visit"). ``seller`` matches the 
 business licence exactly, or a part of the seller's name (case-insensitive). ``platform_id`` scopes a platform's
 key to its own alerts.
 
-:func:`facet_counts` answers "how many alerts would each filter value give": for each facet, a ``GROUP BY`` with
-every *other* filter applied (so the status counts show what choosing another status would give).
+:func:`facet_counts` answers "how many alerts would each filter value give": each facet's counts have every
+*other* filter applied (so the status counts show what choosing another status would give).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from pricewatch.store.models import Alert, Emergency, Listing, Platform, Seller
@@ -132,10 +132,17 @@ QUEUE_COLUMNS = (Alert.id, Alert.status, Alert.severity, Alert.rule, Alert.incre
 
 def alert_page(session: Session, f: AlertFilter, *, sort: str = DEFAULT_SORT, page: int = 1,
                per_page: int = 50) -> list[dict]:
-    """One page of the queue (1-based ``page``) as dicts with :data:`QUEUE_COLUMNS`' names."""
+    """One page of the queue (1-based ``page``) as dicts with :data:`QUEUE_COLUMNS`' names.
+
+    When no filter needs the listing, the page's ids are found on the alert table alone (its indexes) and only
+    those rows are joined: a deep page does not join the thousands of alerts it skips."""
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    stmt = _apply(_joined(select(*QUEUE_COLUMNS)), f).order_by(*order)
-    stmt = stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    offset = (max(page, 1) - 1) * per_page
+    if not _needs_listing(f) and sort != "platform":
+        ids = _apply(select(Alert.id), f).order_by(*order).limit(per_page).offset(offset)
+        stmt = _joined(select(*QUEUE_COLUMNS)).where(Alert.id.in_(ids.scalar_subquery())).order_by(*order)
+    else:
+        stmt = _apply(_joined(select(*QUEUE_COLUMNS)), f).order_by(*order).limit(per_page).offset(offset)
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
@@ -159,41 +166,51 @@ def _needs_listing(f: AlertFilter, facet: str | None = None) -> bool:
                 or f.platform_id is not None)
 
 
-def facet_counts(session: Session, f: AlertFilter) -> Facets:
-    """Counts per filter value (module docstring): one small grouped query per facet, each with every filter but
-    its own, so the status counts show what choosing another status would give.
+def _counted(stmt: Select, f: AlertFilter, facet: str | None = None) -> Select:
+    """``stmt`` (counting alerts) with the listing joined when ``f`` or ``facet`` needs it, and ``f`` applied."""
+    if _needs_listing(f, facet):
+        stmt = stmt.join(Listing, Listing.id == Alert.listing_id)
+    return _apply(stmt, f)
 
-    Why not one GROUP BY over all facets at once: on SQLite its seven-column temporary B-tree cost more than the
-    seven one-column queries together (measured at 30,000 alerts: bench/ui.py); each of these reads an index
-    (``ix_alert_status``, ``ix_alert_review``) and joins the listing only for the platform and category facets or
-    filters."""
-    columns = {"status": Alert.status, "severity": Alert.severity, "platform": Listing.platform_id,
-               "category": func.coalesce(Listing.category, ""), "rule": Alert.rule,
-               "emergency": func.coalesce(Alert.emergency_id, -1)}
+
+def facet_counts(session: Session, f: AlertFilter) -> Facets:
+    """Counts per filter value (module docstring), in three grouped queries.
+
+    The facets on the alert's own columns (status, severity, rule, emergency, new) come from one ``GROUP BY`` over
+    those columns (a few hundred groups, read from the covering index ``ix_alert_review``) with the other filters
+    in its WHERE; each of these facets then sums the groups matching the *other* facets' selections. Platform and
+    category, which live on the listing, get one grouped query each with every filter but their own.
+    Why not one GROUP BY over all seven columns: on SQLite its temporary B-tree of thousands of groups cost more
+    than these three together (bench/ui.py at 30,000 alerts)."""
     connection = session.connection()  # Core rows: no ORM bookkeeping
+    emergency = func.coalesce(Alert.emergency_id, -1)
+    is_new = case((Alert.detected_at > f.new_since, 1), else_=0) if f.new_since is not None else literal(0)
+    own = (Alert.status, Alert.severity, Alert.rule, emergency, is_new)
+    alert_level = replace(f, statuses=(), severities=(), rules=(), emergencies=(), only_new=False)
+    groups = connection.execute(_counted(select(*own, func.count()).select_from(Alert), alert_level)
+                                .group_by(*own)).all()
+    names = ("status", "severity", "rule", "emergency", "new")
+    rows = [dict(zip(names, (str(a), str(b), str(c), NO_EMERGENCY if d == -1 else str(d), "1" if e else "0")),
+                 n=int(n)) for a, b, c, d, e, n in groups]
+    selected = {"status": f.statuses, "severity": f.severities, "rule": f.rules, "emergency": f.emergencies,
+                "new": ("1",) if f.only_new and f.new_since is not None else ()}
     counts: dict[str, dict[str, int]] = {}
-    for facet, column in columns.items():
-        others = f.without(facet)
-        stmt = select(column, func.count()).select_from(Alert)
-        if _needs_listing(others, facet):
-            stmt = stmt.join(Listing, Listing.id == Alert.listing_id)
-        rows = connection.execute(_apply(stmt, others).group_by(column)).all()
-        counts[facet] = {str(k): int(n) for k, n in sorted(rows, key=lambda r: -r[1])}
+    for facet in names:
+        sums: dict[str, int] = {}
+        for row in rows:
+            if all(not values or row[other] in values for other, values in selected.items() if other != facet):
+                sums[row[facet]] = sums.get(row[facet], 0) + row["n"]
+        counts[facet] = dict(sorted(sums.items(), key=lambda kv: -kv[1]))
+    total = sum(row["n"] for row in rows if all(not v or row[k] in v for k, v in selected.items()))
+    counts["new"] = {"1": counts["new"]["1"]} if counts["new"].get("1") else {}
+    for facet, column in (("platform", Listing.platform_id), ("category", func.coalesce(Listing.category, ""))):
+        stmt = _counted(select(column, func.count()).select_from(Alert), f.without(facet), facet)
+        counts[facet] = {str(k): int(n) for k, n in sorted(connection.execute(stmt.group_by(column)).all(),
+                                                             key=lambda r: -r[1])}
     platforms = {str(pid): name for pid, name in session.execute(select(Platform.id, Platform.name))}
     counts["platform"] = {platforms.get(k, k): n for k, n in counts["platform"].items()}
-    counts["emergency"] = {NO_EMERGENCY if k == "-1" else k: n for k, n in counts["emergency"].items()}
-    new = 0
-    if f.new_since is not None:
-        others = f.without("new")
-        stmt = select(func.count()).select_from(Alert)
-        if _needs_listing(others):
-            stmt = stmt.join(Listing, Listing.id == Alert.listing_id)
-        new = int(connection.execute(_apply(stmt, others).where(Alert.detected_at > f.new_since)).scalar() or 0)
-    counts["new"] = {"1": new} if new else {}
-    # the status facet was counted with every other filter: its selected values add up to the total
-    total = sum(n for k, n in counts["status"].items() if not f.statuses or k in f.statuses)
-    names = dict(session.execute(select(Emergency.id, Emergency.name)).all())
-    return Facets(counts=counts, total=total, emergencies={str(k): v for k, v in names.items()})
+    emergencies = dict(session.execute(select(Emergency.id, Emergency.name)).all())
+    return Facets(counts=counts, total=total, emergencies={str(k): v for k, v in emergencies.items()})
 
 
 __all__ = ["DEFAULT_SORT", "FACETS", "NO_EMERGENCY", "SEVERITIES", "SEVERITY_RANK", "SORTS", "STATUSES",
