@@ -75,11 +75,11 @@ def forget_alerts(db) -> None:
         s.commit()
 
 
-def plain_then_partitioned(db, partitions: int, **kw):
+def plain_then_partitioned(db, partitions: int, keep_frames: bool = True, **kw):
     plain = run_detection(db, **kw)
     before, events, coverage = alerts(db), outbox(db), last_run(db).coverage
     forget_alerts(db)
-    split = run_partitioned(db, partitions, **kw)
+    split = run_partitioned(db, partitions, keep_frames=keep_frames, **kw)
     return plain, split, before, events, coverage
 
 
@@ -113,6 +113,21 @@ def test_partitioned_monitor_uses_the_whole_markets_movement(db, scenario):
     assert outbox(db) == events
     assert last_run(db).coverage == coverage
     assert split.monitored == plain.monitored > 0
+
+
+def test_buckets_reread_from_the_database_give_the_same_alerts(db, scenario, tmp_path, monkeypatch):
+    """Without frames kept between the passes (a bucket judged on another machine) the judging pass reads the
+    database again: same alerts; and the frames kept in the temporary directory are gone after a run."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _load(db, scenario)
+    plain, split, before, events, coverage = plain_then_partitioned(db, 3, keep_frames=False)
+    assert_same_alerts(before, alerts(db))
+    forget_alerts(db)
+    run_partitioned(db, 3)
+    assert_same_alerts(before, alerts(db))
+    assert not list(tmp_path.glob("pricewatch-buckets-*"))
 
 
 def test_partitioned_rerun_changes_nothing(db, scenario):

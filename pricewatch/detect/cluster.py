@@ -52,6 +52,15 @@ class DaskRunner:
 
         return worker_settings(db)
 
+    def cleanup(self, folder: str) -> None:
+        """Remove the buckets' spill folder on every worker (and here): frames of buckets judged elsewhere."""
+        import shutil
+        from contextlib import suppress
+
+        with suppress(OSError):  # a worker gone meanwhile: its temporary directory is its machine's to clean
+            self.client.run(shutil.rmtree, folder, True)
+        shutil.rmtree(folder, ignore_errors=True)
+
     def share(self, value):  # noqa: ANN001, ANN201
         """Ship ``value`` to every worker once (the market context), instead of once per task."""
         return self.client.scatter(value, broadcast=True, hash=False)

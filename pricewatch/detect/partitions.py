@@ -23,9 +23,14 @@ DataFrames, so a worker needs only the database URL.
 
 from __future__ import annotations
 
+import pickle
+import shutil
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -156,14 +161,30 @@ def _capped(emergencies: pd.DataFrame, presets: dict[str, Preset]) -> bool:
     return any(presets[r].capped for r in emergencies["rule"] if r in presets) if len(emergencies) else False
 
 
+def _spill_path(spill: str | None, bucket: Bucket) -> Path | None:
+    return Path(spill) / f"bucket-{bucket.index}-of-{bucket.count}.pickle" if spill else None
+
+
+def _load_bucket(db: Database, bucket: Bucket) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return load_observations(db, with_shipping=True, bucket=bucket), load_listings(db, bucket=bucket)
+
+
 def bucket_parts(bucket: Bucket, settings: Settings | Database, emergencies: pd.DataFrame, presets: dict[str, Preset],
-                 monitor_uncovered: bool = True) -> BucketParts:
-    """Market pass over one bucket: read its observations and listings from the database, return its parts."""
+                 monitor_uncovered: bool = True, spill: str | None = None) -> BucketParts:
+    """Market pass over one bucket: read its observations and listings from the database, return its parts.
+
+    With ``spill`` (a folder on this machine) the bucket's loaded and prepared frames are kept there for the
+    judging pass, which then neither reads the database again nor recomputes the daily series and baselines —
+    and judges exactly the data the market context was computed from, whatever was ingested meanwhile."""
     db = _database(settings)
-    observations = load_observations(db, with_shipping=_capped(emergencies, presets), bucket=bucket)
-    listings = load_listings(db, bucket=bucket)
+    observations, listings = _load_bucket(db, bucket)
     prep = prepare(observations, listings[LISTING_COLUMNS], emergencies, presets)
     n_obs, n_listings = len(observations), len(listings)
+    path = _spill_path(spill, bucket)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:  # pickle protocol 5: numpy columns written as they are, no conversion
+            pickle.dump((observations, listings, prep), out, protocol=5)
     del observations, listings
     parts = market_parts(prep, monitor_uncovered)
     # the index leaves out listings with a missing key (its groupby drops them); the monitor's levels keep them
@@ -175,13 +196,21 @@ def bucket_parts(bucket: Bucket, settings: Settings | Database, emergencies: pd.
 
 
 def bucket_detection(bucket: Bucket, settings: Settings | Database, context: MarketContext, emergencies: pd.DataFrame,
-                     presets: dict[str, Preset], monitor_uncovered: bool = True) -> BucketResult:
-    """Judging pass over one bucket: its episodes explained, with evidence, and its coverage (nothing written)."""
+                     presets: dict[str, Preset], monitor_uncovered: bool = True,
+                     spill: str | None = None) -> BucketResult:
+    """Judging pass over one bucket: its episodes explained, with evidence, and its coverage (nothing written).
+    Uses the market pass's spilled frames when this machine has them (then deletes them), else reads the bucket
+    from the database again."""
     t = time.perf_counter()
     db = _database(settings)
-    observations = load_observations(db, with_shipping=True, bucket=bucket)
-    listings = load_listings(db, bucket=bucket)
-    prep = prepare(observations, listings[LISTING_COLUMNS], emergencies, presets)
+    path = _spill_path(spill, bucket)
+    if path is not None and path.exists():
+        with path.open("rb") as f:
+            observations, listings, prep = pickle.load(f)  # written by bucket_parts of this run, on this machine
+        path.unlink()
+    else:
+        observations, listings = _load_bucket(db, bucket)
+        prep = prepare(observations, listings[LISTING_COLUMNS], emergencies, presets)
     result = judge(prep, context, presets, monitor_uncovered)
     episodes = result.episodes
     if len(episodes):
@@ -205,6 +234,9 @@ class InProcess:
 
     def database(self, db: Database) -> Database:
         return db  # the buckets use the coordinator's own engine
+
+    def cleanup(self, folder: str) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def context_from(parts: list[BucketParts]) -> MarketContext:
@@ -241,10 +273,14 @@ def default_partitions(db: Database, workers: int = 1, listings_per_bucket: int 
 
 
 def run_partitioned(db: Database, partitions: int, *, monitor_uncovered: bool = True, runner=None,  # noqa: ANN001
-                    progress: Progress | None = None) -> DetectStats:
+                    progress: Progress | None = None, keep_frames: bool = True) -> DetectStats:
     """Detect in ``partitions`` listing buckets (see the module docstring) with ``runner`` (:class:`InProcess`
     by default, or :class:`pricewatch.detect.cluster.DaskRunner`). Writes alerts and outbox rows in one
-    transaction per bucket as buckets finish, and the run's coverage; returns the same counts as a plain run."""
+    transaction per bucket as buckets finish, and the run's coverage; returns the same counts as a plain run.
+
+    ``keep_frames``: each bucket's loaded and prepared frames wait on local disk between the two passes (about 100
+    bytes per observation, deleted as each bucket is judged) instead of being read from the database and prepared
+    again; a bucket judged on another machine than the one that made its market pass reads the database."""
     runner = runner or InProcess()
     stats = DetectStats()
     started = utcnow()
@@ -253,10 +289,23 @@ def run_partitioned(db: Database, partitions: int, *, monitor_uncovered: bool = 
     settings = runner.database(db)
     every = buckets(partitions)
 
+    # each machine keeps its buckets' frames between the passes in a folder of its own temporary directory
+    spill = str(Path(tempfile.gettempdir()) / f"pricewatch-buckets-{uuid.uuid4().hex[:12]}") if keep_frames else None
+    try:
+        return _run(db, runner, stats, started, every, settings, emergencies, presets, monitor_uncovered, spill,
+                    progress)
+    finally:
+        if spill is not None:
+            runner.cleanup(spill)
+
+
+def _run(db, runner, stats, started, every, settings, emergencies, presets, monitor_uncovered, spill,  # noqa: ANN001
+         progress) -> DetectStats:  # noqa: ANN001
+    partitions = len(every)
     t = time.perf_counter()
     parts = []
     for done, part in enumerate(runner.map(bucket_parts, every, settings, emergencies, presets,
-                                           monitor_uncovered), 1):
+                                           monitor_uncovered, spill), 1):
         parts.append(part)
         if progress:
             progress("market", done, partitions)
@@ -271,7 +320,7 @@ def run_partitioned(db: Database, partitions: int, *, monitor_uncovered: bool = 
     summaries, examples, rules = [], [], []
     shared = runner.share(context)
     for done, result in enumerate(runner.map(bucket_detection, every, settings, shared, emergencies, presets,
-                                             monitor_uncovered), 1):
+                                             monitor_uncovered, spill), 1):
         episodes = result.episodes
         if len(episodes):
             s = time.perf_counter()
