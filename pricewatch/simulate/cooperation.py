@@ -108,7 +108,7 @@ def cooperation_step(db: Database, sc, understated: pd.DataFrame, api: str,  # n
         market.set_clock(last_day)
         if not already:
             violating, clean = _pick(db, sc, market)
-            step(f"the public reports three listings through the keyless API (challenge, proof of work, POST "
+            step(f"three public reports through the keyless API (challenge, proof of work, POST "
                  f"/v1/reports); the priority crawl checks each page at {market.url}")
             filed = []
             if violating:
