@@ -91,7 +91,7 @@ def cooperation_step(db: Database, sc, understated: pd.DataFrame, api: str,  # n
     from pricewatch.reports.check import check_reports, link_alerts
     from pricewatch.reports.listing import reports_frame
     from pricewatch.simulate.marketplace import Marketplace
-    from pricewatch.tables import table_text
+    table_text = _table_text()
     from pricewatch.webhooks.dispatch import dispatch
 
     detail = getattr(step, "detail", lambda text: step("    " + text))
@@ -190,6 +190,16 @@ def _paged_since(db: Database, platform: str, keys: set[str], since: pd.Timestam
                           .where(Platform.name == platform, PriceObservation.snapshot_sha256.is_not(None),
                                  PriceObservation.observed_at >= since.to_pydatetime()).distinct()).all()
     return set(found) & keys
+
+
+def _table_text():  # noqa: ANN202
+    """The demo's table renderer (pricewatch.tables, issue 16); a plain fallback while that module is not there."""
+    try:
+        from pricewatch.tables import table_text
+    except ImportError:  # pragma: no cover - only on a tree without pricewatch/tables.py
+        def table_text(columns, rows, *, right=(), indent=2):  # noqa: ANN001, ANN202, ARG001
+            return "\n".join(" " * indent + "  ".join(str(v) for v in row) for row in [columns, *rows])
+    return table_text
 
 
 def _demo_ids(db: Database) -> list[int]:
