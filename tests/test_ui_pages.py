@@ -458,3 +458,14 @@ def test_a_requested_recheck_is_crawled_and_answered_on_the_timeline(case):
     page = ui.get(f"/ui/alerts/{c.alert_id}").text
     assert 'data-kind="rechecked"' in page and "still selling" in page
     assert "mark-rechecked" in page  # a mark on the chart
+
+
+def test_ui_errors_are_html_pages_and_api_errors_stay_json(case):
+    db, c = case
+    ui = logged_in(db, c.keys["regulator"])
+    page = ui.get("/ui/alerts/not-a-number")
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert ui.get("/ui/no-such-page").headers["content-type"].startswith("text/html")
+    api = client(db).get("/v1/violations/not-a-number", headers={"Authorization": f"Bearer {c.keys['regulator']}"})
+    assert api.status_code == 422 and api.json()["error"]["status"] == 422
+    assert client(db).get("/v1/nothing-here").json()["error"]["status"] == 404

@@ -44,10 +44,30 @@ def mount_ui(app: FastAPI, db: Database) -> None:
     async def csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
         return render(request, "error.html", status_code=403, code=403, message_key="error.csrf")
 
+    # the API answers errors as JSON; a browser on a /ui/ page gets an HTML page in its language instead
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    for kind in (StarletteHTTPException, RequestValidationError):
+        app.add_exception_handler(kind, _html_for_ui(app.exception_handlers.get(kind), kind))
+
     @app.exception_handler(PageNotFound)
     async def not_found(request: Request, exc: PageNotFound) -> HTMLResponse:
         return render(request, "error.html", status_code=404, code=404, message_key="error.not_found",
                       detail=str(exc))
+
+
+def _html_for_ui(api_handler, kind):  # noqa: ANN001, ANN202
+    """An exception handler: HTML error page under /ui/, the API's own (JSON) handler elsewhere."""
+
+    async def handle(request: Request, exc: Exception):  # noqa: ANN202
+        if request.url.path.startswith("/ui/") or api_handler is None:
+            code = getattr(exc, "status_code", 422)
+            key = {404: "error.not_found", 405: "error.method"}.get(code, "error.bad_request")
+            return render(request, "error.html", status_code=code, code=code, message_key=key)
+        return await api_handler(request, exc)
+
+    return handle
 
 
 __all__ = ["PageNotFound", "mount_ui"]
