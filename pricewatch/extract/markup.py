@@ -58,6 +58,15 @@ _DATA = _xpath("descendant::*[@data-test or @data-testid or @data-qa or @data-sk
 _TEXT_NODES = _xpath("descendant::text()[not(parent::script) and not(parent::style) and not(parent::noscript)]")
 
 
+_NO_KINDS: frozenset = frozenset()
+
+
+def _kinds(marks: str | None) -> frozenset:
+    """The kinds of element (price, struck, stock, shipping, seller) the marks in a class or id name."""
+    found = _MARKS.findall(marks) if marks and len(marks) > 2 else None
+    return frozenset().union(*(_KIND[t] for t in found)) if found else _NO_KINDS
+
+
 class PageIndex:
     """The elements of one page the extraction asks about, found in one pass: ``price`` (may hold a price),
     ``struck`` (struck-through or former-price classes), ``stock`` (stock/availability elements), ``buttons``,
@@ -69,10 +78,10 @@ class PageIndex:
         self.price, self.struck, self.stock, self.buttons, self.shipping, self.seller = [], [], [], [], [], []
         self.data_sku: list = []
         self.itemprop: dict[str, list] = {}
+        kinds_of: dict = {}  # class attribute → the kinds its marks name (a page repeats its classes)
         for el in tree.iter(etree.Element):
             tag = el.tag
             prop = el.get("itemprop")
-            marks = f"{el.get('class') or ''} {el.get('id') or ''}"
             if prop:
                 self.itemprop.setdefault(prop, []).append(el)
                 if prop == "price":
@@ -83,13 +92,19 @@ class PageIndex:
                 self.struck.append(el)
             elif tag == "button":
                 self.buttons.append(el)
-            if len(marks) < 3:
+            cls = el.get("class")
+            ident = el.get("id")
+            if cls is None and ident is None:
                 continue
-            found = _MARKS.findall(marks)
-            if not found:
+            kinds = kinds_of.get(cls)
+            if kinds is None:
+                kinds = kinds_of[cls] = _kinds(cls)
+            if ident:
+                kinds = kinds | _kinds(ident)
+            if not kinds:
                 continue
-            kinds = frozenset().union(*(_KIND[t] for t in found))
-            cls = el.get("class") or ""
+            cls = cls or ""
+            marks = f"{cls} {ident or ''}"
             if "price" in kinds and prop != "price":
                 self.price.append(el)
             if "struck" in kinds and tag not in ("del", "s", "strike") and (
@@ -196,6 +211,11 @@ def page_text(tree) -> str:  # noqa: ANN001
     "B004SNMXRS") are a line apart, a seller name stops at its line."""
     lines = (" ".join(t.translate(_INVISIBLE).split()) for t in _TEXT_NODES(tree))
     return "\n".join(line for line in lines if line)
+
+
+def text_of(el) -> str:  # noqa: ANN001
+    """All text inside the element (``lxml.html``'s ``text_content()`` for plain lxml elements)."""
+    return "".join(el.itertext())
 
 
 def visible_text(el) -> str:  # noqa: ANN001

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from pricewatch.extract.markup import text_of
+
 _SCHEMA = {
     "instock": "in_stock", "limitedavailability": "in_stock", "onlineonly": "in_stock", "instoreonly": "in_stock",
     "instoreonlyavailability": "in_stock", "available": "in_stock", "yes": "in_stock", "true": "in_stock",
@@ -98,7 +100,7 @@ def _cart_buttons(tree, index) -> list:  # noqa: ANN001
     found = []
     for node in index.buttons + tree.xpath("descendant::input[@type='submit' or @type='button'] | descendant::a["
                                            "contains(@class,'cart') or contains(@class,'buy') or contains(@id,'cart')]"):
-        text = (node.text_content() if node.tag != "input" else node.get("value", "")) or ""
+        text = (text_of(node) if node.tag != "input" else node.get("value", "")) or ""
         label = f"{text} {node.get('class', '')} {node.get('id', '')} {node.get('name', '')} {node.get('aria-label', '')}"
         if ADD_TO_CART.search(label) or re.search(r"add-?to-?cart|addtocart|add-to-basket|buy-?now|btn-buy|J_LinkBuy",
                                                    label, re.I):
@@ -110,7 +112,7 @@ def visible_availability(tree, index, text: str = "") -> str:  # noqa: ANN001
     """Availability from the page as a buyer sees it (stock element, cart button, phrases); ``unknown`` if silent.
     ``index``: the page's :class:`pricewatch.extract.markup.PageIndex`; ``text``: its visible text
     (:func:`pricewatch.extract.markup.page_text`)."""
-    stock_text = " ".join(n.text_content() for n in index.stock[:20]
+    stock_text = " ".join(text_of(n) for n in index.stock[:20]
                           if not re.search(r"related|recommend|carousel|card", n.get("class") or "", re.I))[:2000]
     buttons = _cart_buttons(tree, index)
     enabled = [b for b in buttons if b.get("disabled") is None and "disabled" not in (b.get("class") or "").split()
@@ -150,7 +152,7 @@ def page_sku(tree, index, text: str, strong_only: bool = False) -> str | None:  
     for nodes in (index.itemprop.get("sku", []), metas, index.itemprop.get("productID", []),
                   index.itemprop.get("mpn", [])):
         for node in nodes:
-            value = _sku_value(node.get("content") or node.text_content())
+            value = _sku_value(node.get("content") or text_of(node))
             if value:
                 return value
     for node in index.data_sku[:50]:
