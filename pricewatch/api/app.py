@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricewatch import __version__, history
+from pricewatch.alerts.queue import AlertFilter, alert_ids
 from pricewatch.api.docs import install_docs
 from pricewatch.enforcement.responses import DECISIONS, RESPONSES, DecisionFinal, answer, decide
 from pricewatch.errors import NotFound, PricewatchError
@@ -214,12 +215,11 @@ def create_app(db: Database) -> FastAPI:
                         limit_: int = Query(100, alias="limit", ge=1, le=1000),
                         p: Principal = Depends(require("platform", "regulator"))) -> dict:
         with db.session() as s:
-            stmt = select(Alert).join(Listing, Listing.id == Alert.listing_id).order_by(Alert.id).limit(limit_)
-            if p.role == "platform":
-                stmt = stmt.where(Listing.platform_id == p.platform_id)
-            if status:
-                stmt = stmt.where(Alert.status == status)
-            alerts = s.scalars(stmt).all()
+            # the same filter code as the review workspace's queue (pricewatch.alerts.queue), oldest first
+            scope = AlertFilter(statuses=(status,) if status else (),
+                                platform_id=p.platform_id if p.role == "platform" else None)
+            ids = alert_ids(s, scope, limit=limit_)
+            alerts = s.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)).all() if ids else []
             return {"violations": [violation_payload(s, a, "violation.current") for a in alerts]}
 
     @app.get("/v1/violations/{alert_id}", summary="One violation", responses=_documented(401, 403, 404, 422))
