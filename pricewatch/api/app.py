@@ -5,6 +5,11 @@ Authentication: ``Authorization: Bearer pw_…`` API keys (``pricewatch keys cre
 pushes observations only in its own name; another platform's violation answers 404 (its existence is not
 revealed). Errors are JSON: ``{"error": {"status": 403, "message": "…"}}``. Request bodies are limited in size
 (``[api] max_body_bytes``, default 10 MB). OpenAPI at ``/openapi.json``.
+
+Written forms, the same in every answer: a day is ``YYYY-MM-DD``; an instant is ISO 8601 in UTC with ``Z``, to the
+second (``pricewatch.instants``); prices to the currency's minor unit, unit prices to 4 significant digits,
+percentages to 0.01, as the exact decimal (``pricewatch.amounts``). Charts (``…/chart``) are PNG or SVG
+(``?format=``), drawn by ``pricewatch.charts``.
 """
 
 from __future__ import annotations
