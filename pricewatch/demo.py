@@ -26,8 +26,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select
 
+from analysis.explain import percent
 from analysis.market import movement
-from pricewatch.alerts.export import alerts_frame, export_alerts
+from pricewatch.alerts.export import SEVERITY_ORDER, alerts_frame, export_alerts
 from pricewatch.api.serve import serve_api
 from pricewatch.detect import run_detection
 from pricewatch.digest import build_digest, write_digest
@@ -48,6 +49,7 @@ from pricewatch.store.models import (
     WebhookEndpoint,
     utcnow,
 )
+from pricewatch.tables import table_text
 from pricewatch.webhooks.dispatch import dispatch
 from pricewatch.webhooks.endpoints import add_endpoint
 
@@ -62,13 +64,29 @@ class DemoResult:
 PLEDGES = {"jd": 24, "tmall": 24, "shopus": 48, "carefeed": 72}  # delisting deadlines (hours) in the pledges
 
 
+class Steps:
+    """Numbered steps of the demo's progress (1, 2, 3 … in the order they run: no hand-kept numbers that drift)."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.n = 0
+
+    def __call__(self, text: str) -> None:
+        self.n += 1
+        self.say(f"{self.n:>2}. {text}")
+
+    def detail(self, text: str) -> None:
+        self.say(f"    {text}")
+
+
 def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80, seed: int = 2020,
              say: Callable[[str], None] = print) -> DemoResult:
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     feeds = folder / "feeds"
     feeds.mkdir(exist_ok=True)
-    say(f"1/7 building a market of {listings} listings over {days} days (emergency on day {days // 2})")
+    step = Steps(say)
+    step(f"building a market of {listings} listings over {days} days (emergency on day {days // 2})")
     sc = build_scenario(n_listings=listings, days=days, emergency_day=days // 2, seed=seed)
     feed = sc.feed()
     paths = []
@@ -80,44 +98,49 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         rows.to_csv(path, index=False, compression="gzip")
         paths.append(path)
         written += len(rows)
-    say(f"2/7 ingesting {written:,} observations from {len(paths)} platform feed files (the history)")
+    step(f"ingesting {written:,} observations from {len(paths)} platform feed files (the history)")
     stats: IngestStats = ingest_files(db, paths, source="demo-feed")
-    say(f"    {stats.summary()}")
-    crawled = _crawl_storefronts(db, sc, say)
+    step.detail(stats.summary())
+    crawled = _crawl_storefronts(db, sc, step)
 
     with DemoPlatforms() as platforms, serve_api(db) as api:
         keys = _connect_platforms(db, platforms)
-        say(f"3/7 platforms connected: pledges {PLEDGES} (hours to delist), signed webhooks to a demo platform "
-            f"receiver at 127.0.0.1:{platforms.port}, API at {api}")
+        step(f"platforms connected, signed webhooks to a demo platform receiver at 127.0.0.1:{platforms.port}, "
+             f"API at {api}")
+        step.detail("pledged delisting deadlines: " + ", ".join(f"{k} {v} h" for k, v in PLEDGES.items()))
         with db.session() as s:
             known = {(e.name, e.jurisdiction) for e in s.scalars(select(Emergency))}
         for e in sc.emergency:
             if (e["name"], e["jurisdiction"]) not in known:
                 add_emergency(db, name=e["name"], jurisdiction=e["jurisdiction"], start=e["start"].to_pydatetime(),
                               rules=e["rules"])
-        say("4/7 emergencies declared: " + "; ".join(
+        step("emergencies declared: " + "; ".join(
             f"{e['jurisdiction']} from {e['start']:%Y-%m-%d} under {e['rules']}" for e in sc.emergency))
-        say("5/7 detecting")
+        step("detecting")
         detected = run_detection(db)
-        say(f"    {detected.summary()}")
-        say("6/7 delivering violations; the demo platform answers through the API")
+        step.detail(detected.summary())
+        step("delivering violations; the demo platform answers through the API")
         sent = dispatch(db)
         answers = platforms.answer_violations(api, keys, set())
         sent2 = dispatch(db)  # the answers' violation.updated and seller.flagged events
-        say(f"    {sent.delivered + sent2.delivered:,} webhooks delivered (signatures verified by the receiver: "
-            f"{platforms.rejected} rejected); answers: " + ", ".join(f"{k} {v}" for k, v in sorted(answers.items())))
+        step.detail(f"{sent.delivered + sent2.delivered:,} webhooks delivered (signatures verified by the receiver: "
+                    f"{platforms.rejected} rejected); answers: "
+                    + ", ".join(f"{k} {v}" for k, v in sorted(answers.items())))
         relisted = _still_selling(db, sc)
         checked = recheck(db)
         dispatch(db)
-        say(f"7/7 re-check of delisted listings: {checked.checked} checked, {checked.relisted} still selling "
-            f"(reopened{'; the next feed showed them in stock' if relisted else ''})")
+        step(f"re-check of delisted listings: {checked.checked} checked, {checked.relisted} still selling "
+             f"(reopened{'; the next feed showed them in stock' if relisted else ''})")
         received = platforms.by_type()
     alerts_csv = folder / "alerts.csv"
     export_alerts(db, alerts_csv, "csv")
     # accelerated time: compliance as it will stand three days on, when every pledge deadline has passed — one
     # clock for the printed report and the digest, stated in both, so they show the same figures
     compliance_clock = utcnow() + timedelta(days=3)
-    digest = write_digest(db, build_digest(db, as_of=compliance_clock), folder / "digests")
+    # the digest of the scenario's last day (its data are from 2020, not today's)
+    scenario_day = sc.prices["observed_at"].max().tz_convert(db.settings.timezone).date()
+    step(f"writing the daily digest for {scenario_day}, the scenario's last day")
+    digest = write_digest(db, build_digest(db, scenario_day, as_of=compliance_clock), folder / "digests")
 
     alerts = alerts_frame(db)
     truth = sc.truth
@@ -130,12 +153,15 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     lines = [
         "",
         f"listings {len(sc.listings):,}   observations {detected.observations:,}   alerts {len(alerts):,}",
+        "",
         "alerts by rule and severity:",
     ]
     if len(alerts):
         table = alerts.groupby(["rule", "severity"]).size().unstack(fill_value=0)
-        for rule, row in table.iterrows():
-            lines.append(f"  {rule:<16} " + "  ".join(f"{sev} {row[sev]}" for sev in table.columns))
+        severities = [sev for sev in SEVERITY_ORDER if sev in table.columns]
+        lines.append(table_text(["rule", *severities, "total"],
+                                [(rule, *(int(row[sev]) for sev in severities), int(row.sum()))
+                                 for rule, row in table.iterrows()], right={*severities, "total"}))
     lines.append(f"ground truth: {caught} of {gougers} gouging listings flagged, {false_alarms} false alarms "
                  f"among {len(truth) - gougers} clean listings")
     if detected.detection is not None and len(detected.detection.index):
@@ -143,8 +169,10 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         moves = movement(detected.detection.index, start)
         moved = moves[moves["change_pct"].abs() >= 5]
         if len(moved):
-            lines.append("market movement since the declaration (category index, not gouging): " + ", ".join(
-                f"{r.category} ({r.currency}) {r.change_pct:+.0f}%" for r in moved.itertuples(index=False)))
+            lines.append("market movement since the declaration (category index, not gouging):")
+            lines.append(table_text(["category", "currency", "unit", "change"],
+                                    [(r.category, r.currency, r.unit, percent(r.change_pct))
+                                     for r in moved.itertuples(index=False)], right={"change"}))
     lines.append(f"crawled: {crawled['pages']:,} storefront and feed pages on 6 simulated days, "
                  f"{crawled['stored']:,} observations with evidence")
     lines.append("webhooks received by the demo platforms: " + ", ".join(
@@ -153,20 +181,23 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     as_of = compliance_clock.strftime("%Y-%m-%dT%H:%M:%SZ")
     lines.append(f"pledge compliance as of {as_of}, three days on (accelerated time; the digest uses the same clock; "
                  f"`pricewatch compliance --as-of {as_of}` shows the same figures):")
-    lines.append(f"  {'platform':<10}{'deadline':>9}{'notified':>9}{'answered':>9}{'in time':>8}{'delisted':>9}"
-                 f"{'disputed':>9}{'overdue':>8}{'relisted':>9}")
-    for r in report.itertuples(index=False):
-        in_time = "-" if pd.isna(r.answered_in_time) else int(r.answered_in_time)
-        lines.append(f"  {r.platform:<10}{'-' if pd.isna(r.deadline_hours) else f'{r.deadline_hours}h':>9}"
-                     f"{r.notified:>9}{r.answered:>9}{in_time!s:>8}{r.delisted:>9}{r.disputed:>9}{r.overdue:>8}"
-                     f"{r.relistings_caught:>9}")
+    counted = ["notified", "answered", "in time", "delisted", "disputed", "overdue", "relisted"]
+    lines.append(table_text(
+        ["platform", "deadline", *counted],
+        [(r.platform, "-" if pd.isna(r.deadline_hours) else f"{int(r.deadline_hours)}h", r.notified, r.answered,
+          "-" if pd.isna(r.answered_in_time) else int(r.answered_in_time), r.delisted, r.disputed, r.overdue,
+          r.relistings_caught) for r in report.itertuples(index=False)],
+        right={"deadline", *counted}))
     if len(alerts):
+        lines.append("")
         lines.append("most severe:")
         for a in alerts.head(3).itertuples(index=False):
             lines.append(f"  #{a.alert_id} {a.platform}/{a.listing_id} [{a.severity}] {a.explanation}")
+    lines.append("")
     lines.append(f"alerts: {alerts_csv}")
-    lines.append(f"daily digest: {digest.html_path} (+ {digest.csv_path.name})")
-    lines.append("explore: pricewatch alerts list | pricewatch history --category mask.surgical --daily --by platform")
+    lines.append(f"daily digest for {digest.day}: {digest.html_path} (+ {digest.csv_path.name})")
+    lines.append("explore: pricewatch alerts list | pricewatch history --category mask.surgical --daily --by platform"
+                 " | pricewatch chart --category mask.surgical -o masks.png")
     seconds = time.perf_counter() - started
     lines.append(f"demo finished in {seconds:.0f}s")
     return DemoResult(summary="\n".join(lines), alerts_csv=alerts_csv, seconds=seconds)
@@ -175,7 +206,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
 CRAWL_KEYWORDS = "口罩,消毒液,酒精,洗手液,手套,mask,sanitizer,wipes,goggles,gloves"
 
 
-def _crawl_storefronts(db: Database, sc, say: Callable[[str], None]) -> dict:  # noqa: ANN001
+def _crawl_storefronts(db: Database, sc, step: Steps) -> dict:  # noqa: ANN001
     """Crawl the demo marketplace on a few simulated days around the emergency: both storefront styles (search →
     product pages, kept as evidence) and the cooperating platform's feed. Accelerated time: the marketplace's clock
     is moved between crawls, and each page's Date header carries it."""
@@ -188,8 +219,8 @@ def _crawl_storefronts(db: Database, sc, say: Callable[[str], None]) -> dict:  #
     totals = {"pages": 0, "stored": 0, "rejected": 0, "robots_forbidden": 0, "removed": 0}
     storefronts = [p for p in ("jd", "tmall", "shopus") if p in set(sc.listings["platform"])]
     with Marketplace(sc.listings, sc.prices) as market:
-        say(f"2b  crawling the demo marketplace at {market.url} ({', '.join(storefronts)} storefronts and the "
-            f"carefeed feed) on simulated days {crawl_days}")
+        step(f"crawling the demo marketplace at {market.url} ({', '.join(storefronts)} storefronts and the "
+             f"carefeed feed) on simulated days {', '.join(str(d) for d in crawl_days)}")
         since = None
         for day in crawl_days:
             market.set_clock(sc.start + pd.Timedelta(days=day, hours=23, minutes=59))
@@ -201,9 +232,9 @@ def _crawl_storefronts(db: Database, sc, say: Callable[[str], None]) -> dict:  #
                 summary = run_crawl(spider, args, database_url=db.settings.database_url)
                 for key in totals:
                     totals[key] += getattr(summary, key)
-        say(f"    crawled {totals['pages']:,} pages: {totals['stored']:,} new observations, {totals['rejected']} "
-            f"quarantined, {totals['removed']} removed listings seen, {totals['robots_forbidden']} URLs refused by "
-            "robots.txt")
+        step.detail(f"crawled {totals['pages']:,} pages: {totals['stored']:,} new observations, "
+                    f"{totals['rejected']} quarantined, {totals['removed']} removed listings seen, "
+                    f"{totals['robots_forbidden']} URLs refused by robots.txt")
     return totals
 
 
