@@ -72,3 +72,17 @@ def day_text(value: date | datetime | None) -> str | None:
     if value is None or value != value:
         return None
     return value.strftime(DAY_FORMAT)
+
+
+def utc_fields(record: dict) -> dict:
+    """``record`` with its instant fields (``at`` and names ending in ``_at``, stored as ISO 8601 text with an offset,
+    e.g. an alert's history) rewritten in the one written form; other values and unreadable text are kept."""
+    out = dict(record)
+    for key, value in record.items():
+        if (key == "at" or key.endswith("_at")) and isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            out[key] = utc_text(parsed)
+    return out

@@ -204,6 +204,14 @@ def test_answered_at_is_utc_with_z(api):
     assert pd.Series([response.json()["answered_at"]]).str.match(INSTANT).all()
 
 
+def test_a_violations_history_times_are_utc_with_z(api):
+    get, alert_id, base, keys = api
+    httpx.post(f"{base}/v1/violations/{alert_id}/response", json={"action": "delisted"},
+               headers={"Authorization": f"Bearer {keys['platform']}"})
+    history = get("regulator", f"/v1/violations/{alert_id}")["violation"]["history"]
+    assert history and all(pd.Series([h["at"] for h in history]).str.match(INSTANT)), history
+
+
 @pytest.mark.parametrize("field", ["first_violation_at", "detected_at"])
 def test_alert_export_instants_are_utc_with_z(db, run_cli, workdir, field):
     seed_violation(db)

@@ -33,7 +33,7 @@ from pricewatch.api.docs import install_docs
 from pricewatch.enforcement.responses import DECISIONS, RESPONSES, DecisionFinal, answer, decide
 from pricewatch.errors import NotFound, PricewatchError
 from pricewatch.ingest import ingest_frame
-from pricewatch.instants import check_range, day_text, parse_when, utc_text, utc_texts
+from pricewatch.instants import check_range, day_text, parse_when, utc_fields, utc_text, utc_texts
 from pricewatch.keys import Principal, authenticate
 from pricewatch.normalize.category import TAXONOMY
 from pricewatch.store.engine import Database
@@ -232,7 +232,7 @@ def create_app(db: Database) -> FastAPI:
         with db.session() as s:
             alert = own_alert(s, alert_id, p)
             payload = violation_payload(s, alert, "violation.current")
-            payload["violation"]["history"] = alert.history or []
+            payload["violation"]["history"] = [utc_fields(entry) for entry in alert.history or []]
             return payload
 
     @app.post("/v1/violations/{alert_id}/response", summary="A platform answers: delisted, disputed, warned",
