@@ -111,8 +111,9 @@ def enrich_episodes(db: Database, episodes: pd.DataFrame, listings: pd.DataFrame
 
 
 def coverage_examples(report: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFrame:
-    """The first :data:`EXAMPLES_PER_REASON` listings of ``report`` per reason, with platform, listing_key, title."""
-    missing = report[report["reason"].notna()]
+    """The first :data:`EXAMPLES_PER_REASON` listings of ``report`` per reason (lowest ids first, whatever order the
+    database returned the listings in), with platform, listing_key, title."""
+    missing = report[report["reason"].notna()].sort_values("listing_id", kind="stable")
     rows = missing.groupby("reason", sort=False).head(EXAMPLES_PER_REASON)
     return rows.join(listings[["platform", "listing_key", "title"]], on="listing_id")
 
