@@ -175,11 +175,53 @@ def detect(url: str, folder: Path, listings: int, mode: str, args: list[str]) ->
     return run
 
 
-def bench_size(listings: int, days: int, keep: bool, plain_up_to: int, folder: Path) -> tuple[float, list[Run]]:
+def replicate(source: int, listings: int) -> None:
+    """Database ``pw_scale_<listings>`` as ``listings / source`` copies of ``pw_scale_<source>``'s market (listing
+    keys suffixed ``-rK``), made inside PostgreSQL: the same data as ingesting the copies, minutes instead of hours
+    on a shared machine. Ingest speed is measured on the ``source`` size."""
+    from pricewatch.store.models import Listing, PriceObservation
+
+    name = f"pw_scale_{listings}"
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "pw_scale_{source}"'))
+    admin.dispose()
+    copies = listings // source
+    listing_cols = [c.name for c in Listing.__table__.columns if c.name != "id"]
+    obs_cols = [c.name for c in PriceObservation.__table__.columns if c.name not in ("id", "listing_id")]
+    engine = create_engine(_url(name))
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        top = conn.execute(text("SELECT max(id) FROM listing")).scalar()
+        for k in range(1, copies):
+            conn.execute(text("DROP TABLE IF EXISTS copy_map"))
+            conn.execute(text("CREATE TEMP TABLE copy_map AS SELECT id AS old_id, "
+                              "nextval(pg_get_serial_sequence('listing', 'id')) AS new_id FROM listing "
+                              f"WHERE id <= {top}"))
+            select_cols = ", ".join(f"l.{c} || '-r{k}'" if c == "listing_key" else f"l.{c}" for c in listing_cols)
+            conn.execute(text(f"INSERT INTO listing (id, {', '.join(listing_cols)}) SELECT m.new_id, {select_cols} "
+                              "FROM listing l JOIN copy_map m ON m.old_id = l.id"))
+            conn.execute(text(f"INSERT INTO price_observation (listing_id, {', '.join(obs_cols)}) "
+                              f"SELECT m.new_id, {', '.join('o.' + c for c in obs_cols)} FROM price_observation o "
+                              "JOIN copy_map m ON m.old_id = o.listing_id"))
+            print(f"[{listings:,}] copy {k} of the {source:,}-listing market made ({time.perf_counter() - t:.0f}s)",
+                  flush=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def bench_size(listings: int, days: int, keep: bool, plain_up_to: int, folder: Path,
+               replicate_from: int | None = None, only: list[str] | None = None) -> tuple[float, list[Run]]:
     name = f"pw_scale_{listings}"
     url = _url(name)
-    kept = create_database(name, fresh=not keep)
     rate = float("nan")
+    if replicate_from:
+        replicate(replicate_from, listings)
+        kept = True
+    else:
+        kept = create_database(name, fresh=not keep)
     if not kept:
         feed = folder / f"scale-{listings}.csv"
         t = time.perf_counter()
@@ -212,6 +254,8 @@ def bench_size(listings: int, days: int, keep: bool, plain_up_to: int, folder: P
     modes = [("partitions", ["--partitions", str(partitions)]), ("cluster local:2", ["--cluster", "local:2"])]
     if listings <= plain_up_to:
         modes.insert(0, ("plain", []))
+    if only:
+        modes = [(m, a) for m, a in modes if m.split()[0] in only]
     for mode, args in modes:
         run = detect(url, folder, listings, mode, args)
         runs.append(run)
@@ -263,13 +307,20 @@ def main() -> None:
     parser.add_argument("--plain-up-to", type=int, default=300_000,
                         help="run the plain (one-process) detection only up to this many listings")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the databases pw_scale_<listings>")
+    parser.add_argument("--replicate", action="store_true",
+                        help="make the larger sizes as copies of the first one inside PostgreSQL (ingest measured "
+                        "on the first size only)")
+    parser.add_argument("--only", nargs="+", default=None, help="detection modes to run (plain, partitions, cluster)")
     parser.add_argument("--folder", help="working folder for the feed files (default: a temporary one)")
     args = parser.parse_args()
     folder = Path(args.folder or tempfile.mkdtemp(prefix="pw-bench-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     results = {}
+    first = args.listings[0]
     for n in args.listings:
-        results[n] = bench_size(n, args.days, args.keep, args.plain_up_to, folder)
+        source = first if args.replicate and n != first and n % first == 0 else None
+        results[n] = bench_size(n, args.days, args.keep or n == first and args.replicate, args.plain_up_to, folder,
+                                replicate_from=source, only=args.only)
     table(results)
 
 
