@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from pricewatch.enforcement.joint import linked_sellers
 from pricewatch.errors import NotFound
@@ -131,12 +131,16 @@ def entity_of(db: Database, seller_db_id: int) -> SellerEntity:
 def _flagged(session, members: dict[int, Seller]) -> pd.DataFrame:  # noqa: ANN001
     """``seller.flagged`` events sent about the entity's accounts (audit target ``seller:<id>:alert:<id>``), each
     with the delivery state of its outbox rows (delivered / pending / failed / dead, or ``no endpoint``).
-    Flag events are few (one per account and confirmed violation), so they are matched in Python."""
+    Both are selected in SQL by the entity's accounts; the few rows found are matched in Python."""
     entries = session.execute(select(AuditLog.at, AuditLog.target, AuditLog.actor, AuditLog.detail)
-                              .where(AuditLog.action == "seller.flagged", AuditLog.target.like("seller:%:alert:%"))
+                              .where(AuditLog.action == "seller.flagged",
+                                     or_(*[AuditLog.target.like(f"seller:{sid}:alert:%") for sid in members]))
                               .order_by(AuditLog.at, AuditLog.id)).all()
+    keys = sorted({m.seller_key for m in members.values()})
     deliveries = session.execute(select(WebhookDelivery.payload, WebhookDelivery.status)
-                                 .where(WebhookDelivery.event_type == "seller.flagged")).all()
+                                 .where(WebhookDelivery.event_type == "seller.flagged",
+                                        WebhookDelivery.payload["seller"]["seller_id"].as_string().in_(keys))
+                                 ).all()
     state: dict[tuple, set[str]] = {}
     for payload, status in deliveries:
         seller = payload.get("seller", {})
