@@ -195,12 +195,14 @@ def price_index(
     regions: str | Iterable[str] | None = None,
     reference_end: str | date | datetime | None = None,
     min_listings: int = 5,
+    include_unavailable: bool = False,
 ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     """Daily category price index (``analysis.market``) and the end of its reference window.
 
     index(day) = median over listings of (the listing's daily median unit price / its own median over the 30 days
     before ``reference_end``; default: 30 days after the first observed day). 1.0 = listings at their reference
-    price. Offers only (out of stock and placeholders never enter, as in detection). Days are UTC calendar days
+    price. Offers only — out of stock and placeholders never enter, as in detection — unless
+    ``include_unavailable`` (then every priced observation counts, baselines too). Days are UTC calendar days
     (``datetime.date``); ``index`` is rounded to 4 decimals; days with fewer than ``min_listings`` listings are left
     out. Returns (frame with :data:`INDEX_DTYPES`, reference-window end as a UTC Timestamp or None when empty).
     """
@@ -214,6 +216,10 @@ def price_index(
         return pd.DataFrame(columns=columns), None
     codes, _ = pd.factorize(pd.MultiIndex.from_frame(frame[["platform", "listing_id"]]))
     obs = frame.assign(listing_id=codes)
+    if include_unavailable:
+        # analysis.series counts offers only; marked in stock and without a (placeholder) price, every priced
+        # observation passes its test — the unit price, all the index reads, is kept
+        obs = obs.assign(availability="in_stock", price=float("nan"))
     series = daily_series(obs)
     if series.empty:
         return pd.DataFrame(columns=columns), None

@@ -12,8 +12,8 @@ seller=, category=, since=, until=,           --since --until --daily --by --inc
 daily=False, by="listing",
 include_unavailable=False)``
 ``pw.alerts(db, status=, columns=)``          ``pricewatch alerts export --status --columns``
-``pw.index(db, category=, platform=,          ``GET /v1/index?category=&base_end=``
-region=, base_end=)``
+``pw.index(db, category=, platform=,          ``GET /v1/index?category=&base_end=&include_unavailable=``
+region=, base_end=, include_unavailable=)``
 ``pw.chart(db, platform=, listing=, seller=,  ``pricewatch chart --platform --listing --seller --category --alert
 category=, alert=, since=, until=,            --since --until -o FILE.png|svg``
 fmt="png", output=None)``
@@ -81,12 +81,13 @@ def alerts(db: Database | None = None, *, status: Names = None, columns: Sequenc
 
 
 def index(db: Database | None = None, *, category: Names = None, platform: Names = None, region: Names = None,
-          base_end: When = None) -> pd.DataFrame:
+          base_end: When = None, include_unavailable: bool = False) -> pd.DataFrame:
     """The daily category price index (``GET /v1/index``); ``frame.attrs["reference_window_end"]`` is the end of
     the reference window (a UTC Timestamp)."""
     from pricewatch.history import price_index
 
-    frame, end = price_index(_db(db), categories=category, platforms=platform, regions=region, reference_end=base_end)
+    frame, end = price_index(_db(db), categories=category, platforms=platform, regions=region, reference_end=base_end,
+                             include_unavailable=include_unavailable)
     frame.attrs["reference_window_end"] = end
     return frame
 

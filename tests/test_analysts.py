@@ -287,3 +287,20 @@ def test_notebook_functions_mirror_the_commands(market, run_cli):
     from pricewatch import history
 
     assert history.query(market, listings="gel")["price"].tolist()[:2] == [103.4, 104.6]  # still a module
+
+
+def test_the_index_leaves_placeholder_days_out_unless_asked(db):
+    rows = []
+    for i in range(6):  # six sellers of one mask box, steady; all sold out on 2–3 February at 9999
+        for d in range(1, 36):
+            day = pd.Timestamp("2020-01-01T02:00:00Z") + pd.Timedelta(days=d - 1)
+            sold_out = day.month == 2 and day.day in (2, 3)
+            price, availability = ("9999", "out_of_stock") if sold_out else (f"{25 + i}.00", "in_stock")
+            rows.append({"platform": "tmall", "listing_id": f"T{i}", "observed_at": day.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "price": price, "availability": availability, "currency": "CNY",
+                         "title": "医用外科口罩 50只/盒"})
+    ingest_frame(db, pd.DataFrame(rows))
+    offers = pw.index(db)
+    assert "2020-02-02" not in set(offers["day"].astype(str)) and offers["index"].max() < 1.05
+    everything = pw.index(db, include_unavailable=True)
+    assert everything.set_index(everything["day"].astype(str)).loc["2020-02-02", "index"] > 300

@@ -311,10 +311,12 @@ def create_app(db: Database) -> FastAPI:
     @app.get("/v1/index", summary="Daily category price index (1.0 = listings at their reference price)",
              responses=_documented(401, 403, 422))
     def index(category: list[str] | None = Query(None), base_end: str | None = Query(None, description=WHEN),
+              include_unavailable: bool = Query(False, description="let out-of-stock and placeholder prices in"),
               p: Principal = Depends(require("analyst", "regulator"))) -> dict:
         _known_categories(category)
         base_when = _when("base_end", base_end)
-        table, end = history.price_index(db, categories=category, reference_end=base_when)
+        table, end = history.price_index(db, categories=category, reference_end=base_when,
+                                         include_unavailable=include_unavailable)
         if end is None:
             return {"rows": []}
         return {"reference_window_end": utc_text(end.to_pydatetime()), "rows": _records(table)}
