@@ -1,15 +1,17 @@
 """The dispatcher: send what is due from the outbox, at least once, with retries and a dead-letter state.
 
 Several dispatchers may run on one database (on PostgreSQL; SQLite has one writer at a time but stays correct).
-Each keeps up to ``concurrency`` requests in flight and claims due deliveries only for its free slots, so every
-claimed row is sent at once: the claim sets a lease (``locked_until``) and counts the send (``attempts + 1``) in
+Each keeps up to ``concurrency`` requests in flight and claims due deliveries for its free slots plus half of
+``concurrency`` more (claimed in the background, so a freed slot is refilled at once; a claimed row waits at most
+one request's time). The claim sets a lease (``locked_until``) and counts the send (``attempts + 1``) in
 one short transaction — ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`` on PostgreSQL, so concurrent
 dispatchers skip each other's rows instead of waiting or sending them twice. While requests run, the lease of
 the rows still in flight is renewed every ``lease / 3``. Each outcome is written as it arrives (a writer commits
 whatever outcomes have arrived since its last commit, so under load one transaction carries many). A dispatcher
 killed at any point therefore leaves only the rows it had in flight (sent, outcome not yet committed): their
 leases expire and they are sent again with the same ``webhook-id`` (receivers de-duplicate on it), and
-``attempts`` counts every send, including the one the killed process made. Sending is concurrent with one
+``attempts`` counts every send, including the one the killed process made (rows it had claimed but not yet sent,
+at most ``concurrency / 2``, are counted once too often). Sending is concurrent with one
 aiohttp client session (connection reuse, per-request timeout); aiohttp was chosen by measurement (MEASURED.md:
 ~5,200 signed POSTs/s at 50 concurrent against ~230/s for httpx's AsyncClient).
 
@@ -27,6 +29,7 @@ import json
 import random
 import socket
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -122,7 +125,7 @@ def claim(db: Database, *, limit: int, lease: timedelta, now: datetime | None = 
     return jobs
 
 
-WRITE_LINGER = 0.02  # seconds the writer waits for more outcomes before a commit (caps commits near 50/s)
+WRITE_LINGER = 0.05  # seconds the writer waits for more outcomes before a commit (caps commits near 20/s)
 REFUSED = 0  # the status recorded for a delivery the address guard refused: never sent, dead at once
 
 
@@ -168,9 +171,9 @@ async def _run(db: Database, stats: DispatchStats, *, concurrency: int, timeout:
                max_claims: int | None, schedule: list[timedelta] | None, give_up_after: timedelta) -> None:
     """Keep up to ``concurrency`` requests in flight until nothing is due (see the module docstring).
 
-    Claims fill free slots only (at least a quarter of them at a time, so claims stay few under load); after a
-    claim finds nothing due, the run waits for its requests and claims once more before it ends, so retries that
-    fell due meanwhile are sent in this run as before. Outcomes go to a writer task that commits all that arrived
+    One claim at a time runs in the background for the free slots plus ``concurrency / 2``, started when at least
+    ``concurrency / 2`` are wanted (claims stay few under load; the claimed rows waiting fill slots meanwhile); after a claim finds nothing due, the run waits for
+    its requests and claims once more before it ends, so retries that fell due meanwhile are sent in this run. Outcomes go to a writer task that commits all that arrived
     since its last commit; a heartbeat renews the lease of every row not yet written."""
     allowed = allowed_private(db)
     held: dict[int, _Job] = {}            # claimed, outcome not yet committed
@@ -201,9 +204,11 @@ async def _run(db: Database, stats: DispatchStats, *, concurrency: int, timeout:
 
     writing = asyncio.create_task(writer())
     beating = asyncio.create_task(heartbeat())
-    freed = asyncio.Event()
+    changed = asyncio.Event()  # a request finished or a claim came back
     flying = 0
+    ready: deque[_Job] = deque()  # claimed, about to be sent (at most PREFETCH of them wait for a slot)
     sending: set[asyncio.Task] = set()  # the loop holds tasks only weakly
+    prefetch = max(1, concurrency // 2)
 
     async def one(session, job: _Job) -> None:  # noqa: ANN001
         nonlocal flying
@@ -211,34 +216,45 @@ async def _run(db: Database, stats: DispatchStats, *, concurrency: int, timeout:
             result = await _send(session, job, timeout=timeout, allowed=allowed)
         finally:
             flying -= 1
-            freed.set()
+            changed.set()
         arrived.append((job, result))
         wake.set()
 
+    async def refill(limit: int) -> int:
+        try:
+            jobs = await asyncio.to_thread(claim, db, limit=limit, lease=lease)
+        finally:
+            changed.set()
+        for job in jobs:
+            held[job.id] = job
+            ready.append(job)
+        return len(jobs)
+
     try:
         async with _client(concurrency, timeout, allowed) as session:
-            claims, drained = 0, False
+            claims, drained, claiming = 0, False, None
             while True:
-                freed.clear()  # set by any request finishing from here on, the claim's wait included
-                free = concurrency - flying
-                may_claim = (max_claims is None or claims < max_claims) and not (drained and flying)
-                if may_claim and (free >= max(1, concurrency // 4) or not flying):
-                    jobs = await asyncio.to_thread(claim, db, limit=free, lease=lease)
+                changed.clear()  # set by anything finishing from here on
+                if claiming is not None and claiming.done():
+                    got, claiming = claiming.result(), None
                     claims += 1
-                    drained = not jobs
-                    for job in jobs:
-                        held[job.id] = job
-                        flying += 1
-                        task = asyncio.create_task(one(session, job))
-                        sending.add(task)
-                        task.add_done_callback(sending.discard)
-                if not flying:
-                    if drained or (max_claims is not None and claims >= max_claims):
-                        break
-                    continue
-                await freed.wait()
-                if drained and not flying:
-                    drained = False  # one more claim: retries may have fallen due
+                    if not got and not flying and not ready:
+                        break  # nothing due and nothing running: done
+                    drained = not got
+                if drained and not flying and not ready:
+                    drained = False  # everything sent: one more claim, retries may have fallen due
+                while ready and flying < concurrency:
+                    flying += 1
+                    task = asyncio.create_task(one(session, ready.popleft()))
+                    sending.add(task)
+                    task.add_done_callback(sending.discard)
+                want = concurrency + prefetch - flying - len(ready)
+                if (claiming is None and not drained and (max_claims is None or claims < max_claims)
+                        and (want >= prefetch or not flying)):
+                    claiming = asyncio.create_task(refill(want))
+                if claiming is None and not flying and not ready:
+                    break  # max_claims reached and all sent
+                await changed.wait()
     finally:
         finished = True
         wake.set()
