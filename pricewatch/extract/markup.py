@@ -204,13 +204,19 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\
                                     "\u2068\u2069\ufeff"))
 
 
+_SPACES = re.compile(r"[^\S\x00]+")
+_BREAKS = re.compile(r"(?: ?\x00 ?)+")
+
+
 def page_text(tree) -> str:  # noqa: ANN001
     """The page's visible text in document order, one string: one line per text node (scripts and styles left out,
     spaces collapsed). Searched once by regular expressions for SKU labels, seller names and stock phrases instead of
     an XPath ``contains()`` over every text node per question; a label and its value in two elements ("ASIN" |
     "B004SNMXRS") are a line apart, a seller name stops at its line."""
-    lines = (" ".join(t.translate(_INVISIBLE).split()) for t in _TEXT_NODES(tree))
-    return "\n".join(line for line in lines if line)
+    # one string, whitespace folded by regular expressions over the whole (not per text node in Python)
+    joined = "\x00".join(_TEXT_NODES(tree)).translate(_INVISIBLE)
+    joined = _SPACES.sub(" ", joined)
+    return _BREAKS.sub("\n", joined).strip(" \n")
 
 
 def text_of(el) -> str:  # noqa: ANN001
