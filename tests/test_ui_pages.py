@@ -469,3 +469,26 @@ def test_ui_errors_are_html_pages_and_api_errors_stay_json(case):
     api = client(db).get("/v1/violations/not-a-number", headers={"Authorization": f"Bearer {c.keys['regulator']}"})
     assert api.status_code == 422 and api.json()["error"]["status"] == 422
     assert client(db).get("/v1/nothing-here").json()["error"]["status"] == 404
+
+
+def test_new_since_facet_counts_only_new_alerts_under_the_other_filters(case):
+    db, c = case
+    from ui_seed import many_alerts
+
+    from pricewatch.alerts.queue import AlertFilter, facet_counts
+
+    many_alerts(db, 400, platforms=2, sellers=20)
+    since = utcnow() - timedelta(days=20)
+    with db.session() as s:
+        from pricewatch.store.models import Listing, Platform
+
+        rows = s.execute(select(Alert.status, Alert.detected_at, Platform.name)
+                         .join(Listing, Listing.id == Alert.listing_id)
+                         .join(Platform, Platform.id == Listing.platform_id)).all()
+        both = facet_counts(s, AlertFilter(platforms=("p1",), new_since=since, only_new=True))
+        fresh = [(st, pl) for st, at, pl in rows if at > since]
+    assert both.total == sum(1 for st, pl in fresh if pl == "p1")
+    assert both.counts["new"]["1"] == both.total
+    assert both.counts["status"] == {k: v for k, v in pd.Series([st for st, pl in fresh if pl == "p1"])
+                                     .value_counts().items()}
+    assert both.counts["platform"]["p0"] == sum(1 for _, pl in fresh if pl == "p0")
