@@ -37,6 +37,7 @@ from pricewatch.enforcement.compliance import compliance, set_pledge
 from pricewatch.enforcement.recheck import recheck
 from pricewatch.ingest import IngestStats, ingest_files, ingest_frame
 from pricewatch.keys import create_key
+from pricewatch.simulate.cooperation import cooperation_step, understate_feed
 from pricewatch.simulate.platform import DemoPlatforms
 from pricewatch.simulate.scenario import build_scenario
 from pricewatch.store.engine import Database
@@ -88,7 +89,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
     step = Steps(say)
     step(f"building a market of {listings} listings over {days} days (emergency on day {days // 2})")
     sc = build_scenario(n_listings=listings, days=days, emergency_day=days // 2, seed=seed)
-    feed = sc.feed()
+    feed, understated = understate_feed(sc, sc.feed())  # one platform's feed understates its pages (reconcile)
     paths = []
     written = 0
     for platform, rows in feed.groupby("platform"):
@@ -131,6 +132,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
         dispatch(db)
         step(f"re-check of delisted listings: {checked.checked} checked, {checked.relisted} still selling "
              f"(reopened{'; the next feed showed them in stock' if relisted else ''})")
+        cooperation = cooperation_step(db, sc, understated, api, step)  # public reports, reconciliation
         received = platforms.by_type()
     alerts_csv = folder / "alerts.csv"
     export_alerts(db, alerts_csv, "csv")
@@ -188,6 +190,7 @@ def run_demo(db: Database, folder: Path, *, listings: int = 600, days: int = 80,
           "-" if pd.isna(r.answered_in_time) else int(r.answered_in_time), r.delisted, r.disputed, r.overdue,
           r.relistings_caught) for r in report.itertuples(index=False)],
         right={"deadline", *counted}))
+    lines.extend(["", *cooperation])
     if len(alerts):
         lines.append("")
         lines.append("most severe:")
