@@ -79,11 +79,11 @@ def _currency_in(text: str | None, country: str | None) -> str | None:
 
 
 def _standalone(symbol: str | None, text: str) -> str | None:
-    """``symbol`` if it is written as a word of its own in ``text``: price-parser also finds "kr" inside "Akron" and
-    "Rs" inside "Colours"; a spelling glued to letters on either side is part of a word, not a currency."""
+    """``symbol`` if a word of ``text`` starts with it: price-parser also finds "kr" inside "Akron" and "Rs" inside
+    "Colours" — a spelling after a letter is part of a word, not a currency ("рублей" starts with "руб": kept)."""
     if not symbol or not symbol[0].isalpha():
         return symbol
-    return symbol if re.search(rf"(?<![^\W\d_]){re.escape(symbol)}(?![^\W\d_])", text) else None
+    return symbol if re.search(rf"(?<![^\W\d_]){re.escape(symbol)}", text) else None
 
 
 def _priced_number(segment: str, country: str | None) -> tuple[re.Match | None, str | None]:
