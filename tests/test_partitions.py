@@ -212,3 +212,20 @@ def test_migration_0006_converts_an_existing_database_keeping_ids_and_keys(db, w
                           "false)"))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Platform)) == 1
+
+
+def test_months_of_history_can_be_created_before_loading_it(db, workdir, run_cli):
+    result = run_cli("db", "partitions", "--since", "2020-01", "--ahead", "0")
+    assert result.exit_code == 0, result.output
+    if db.dialect == "sqlite":
+        assert "nothing to partition" in result.output
+    else:
+        with db.engine.connect() as conn:
+            months = [p.month for p in list_partitions(conn) if p.month is not None]
+        assert months[0] == date(2020, 1, 1) and date(2020, 3, 1) in months
+        assert all(next_month(a) == b for a, b in zip(months, months[1:]))  # no gap up to this month
+        assert run_cli("ingest", str(feed(workdir / "feed.csv", ROWS))).exit_code == 0
+        assert "observation_months.other" not in where_rows_are(db)  # straight to their months
+    for bad in ("2020", "2020-13", "1899-01"):
+        result = run_cli("db", "partitions", "--since", bad)
+        assert result.exit_code == 2 and "--since" in result.output

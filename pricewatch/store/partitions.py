@@ -110,9 +110,11 @@ def create_month(conn: Connection, month: date) -> bool:
     return True
 
 
-def ensure_partitions(conn: Connection, *, ahead: int = 3, now: datetime | None = None) -> list[str]:
-    """Create the partitions of this month and the next ``ahead`` months, and one for every month that has rows
-    waiting in DEFAULT (which then leave it). Returns the names created, in month order; [] on SQLite.
+def ensure_partitions(conn: Connection, *, ahead: int = 3, now: datetime | None = None,
+                      since: date | None = None) -> list[str]:
+    """Create the partitions of this month and the next ``ahead`` months, of every month from ``since`` on (before
+    loading history, so its rows go straight to their months), and one for every month that has rows waiting in
+    DEFAULT (which then leave it). Returns the names created, in month order; [] on SQLite.
 
     Idempotent, and serialised by an advisory lock so several services may schedule it.
     """
@@ -126,13 +128,18 @@ def ensure_partitions(conn: Connection, *, ahead: int = 3, now: datetime | None 
     for _ in range(ahead):
         month = next_month(month)
         wanted.add(month)
+    if since is not None:
+        month = month_start(since)
+        while month < max(wanted):
+            wanted.add(month)
+            month = next_month(month)
     waiting = conn.exec_driver_sql(
         f"SELECT DISTINCT date_trunc('month', observed_at AT TIME ZONE 'UTC')::date FROM {SCHEMA}.{DEFAULT}").scalars()
     wanted |= set(waiting)
     return [partition_name(m) for m in sorted(wanted) if create_month(conn, m)]
 
 
-def maintain(engine: Engine, *, ahead: int = 3) -> list[str]:
+def maintain(engine: Engine, *, ahead: int = 3, since: date | None = None) -> list[str]:
     """:func:`ensure_partitions` in its own transaction (the CLI command and the service job)."""
     with engine.begin() as conn:
-        return ensure_partitions(conn, ahead=ahead)
+        return ensure_partitions(conn, ahead=ahead, since=since)
