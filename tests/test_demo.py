@@ -14,6 +14,14 @@ def test_demo_end_to_end_and_rerun_adds_nothing(run_cli, db, workdir):
     result = run_cli("demo", "--listings", "120", "--days", "60", "--folder", "out")
     assert result.exit_code == 0, result.output
     out = result.output
+    # it reads as a report: steps numbered 1, 2, 3… in order, no Python reprs, no library log lines or warnings
+    steps = [int(n) for n in re.findall(r"^\s*(\d+)\. ", out, flags=re.M)]
+    assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 9, steps
+    assert "{'" not in out and "2b" not in out
+    assert not re.search(r"Warning|alembic|INFO|DEBUG", out), out
+    # the digest carries the scenario's date (its data are from 2020), not today's
+    digest_day = re.search(r"daily digest for (\d{4}-\d{2}-\d{2})", out).group(1)
+    assert digest_day.startswith("2020-") and (workdir / "out" / "digests" / f"digest-{digest_day}.html").exists()
     m = re.search(r"ground truth: (\d+) of (\d+) gouging listings flagged, (\d+) false alarms", out)
     assert m, out
     caught, gougers, false_alarms = map(int, m.groups())
