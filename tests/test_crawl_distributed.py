@@ -135,3 +135,12 @@ def test_a_killed_worker_leaves_its_pages_to_the_other(db, workdir, database_url
     assert done.reclaimed > 0
     assert len(twice) <= done.reclaimed, (twice, done.reclaimed)
     assert max(hits.values()) <= 2
+
+
+def test_shared_crawl_names_an_unreachable_redis_and_a_bad_queue_name(run_cli):
+    result = run_cli("crawl", "product", "-a", "urls=http://127.0.0.1:9/x", "--shared-queue", "masks",
+                     "--redis", "redis://127.0.0.1:1/0")
+    assert result.exit_code == 1
+    assert "Redis at redis://127.0.0.1:1/0 does not answer" in result.output and "Traceback" not in result.output
+    result = run_cli("crawl", "product", "-a", "urls=http://127.0.0.1:9/x", "--shared-queue", "a:b")
+    assert result.exit_code == 2 and "--shared-queue" in result.output

@@ -41,4 +41,13 @@ def crawl(spider: str, arguments: tuple[str, ...], shared_queue: str | None, red
             shared_settings(shared_queue, redis_url or "")
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shared-queue") from None
+        import redis
+
+        from pricewatch.crawl import DEFAULT_REDIS_URL
+
+        try:
+            redis.Redis.from_url(redis_url or DEFAULT_REDIS_URL, socket_connect_timeout=5).ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise click.ClickException(f"Redis at {redis_url or DEFAULT_REDIS_URL} does not answer ({exc}); "
+                                       "a shared crawl keeps its queue there") from None
     click.echo(run_crawl(spider, pairs, shared_queue=shared_queue, redis_url=redis_url).line())
