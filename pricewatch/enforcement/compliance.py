@@ -121,20 +121,11 @@ def alert_standing(db: Database, as_of: datetime | None = None, *,
     with db.session() as s:
         pstmt = select(Platform.id, Platform.name, Platform.country, Platform.pledge_signed_on,
                        Platform.delisting_deadline_hours)
-        astmt = (select(Alert.id, Listing.platform_id, Alert.status, Alert.detected_at, Alert.notified_at,
-                        Alert.answered_at, Alert.response, Alert.closed_at)
-                 .join(Listing, Listing.id == Alert.listing_id))
         if platforms:
             pstmt = pstmt.where(Platform.name.in_(platforms))
         plat = pd.DataFrame(s.execute(pstmt.order_by(Platform.name)).all(),
                             columns=["platform_id", "platform", "country", "pledge_signed_on", "deadline_hours"])
-        if platforms:
-            astmt = astmt.where(Listing.platform_id.in_([int(i) for i in plat["platform_id"]]))
-        alerts = pd.DataFrame(s.execute(astmt).all(), columns=["alert_id", "platform_id", "status", "detected_at",
-                                                               "notified_at", "answered_at", "response",
-                                                               "closed_at"])
-    for name in ("detected_at", "notified_at", "answered_at", "closed_at"):
-        alerts[name] = pd.to_datetime(alerts[name], utc=True)
+    alerts = _alert_times(db, [int(i) for i in plat["platform_id"]] if platforms else None)
     deadline = plat.set_index("platform_id")["deadline_hours"].astype("Float64")
     alerts = alerts[alerts["detected_at"] <= clock].reset_index(drop=True)
     hours_limit = alerts["platform_id"].map(deadline).astype("Float64")
@@ -154,6 +145,32 @@ def alert_standing(db: Database, as_of: datetime | None = None, *,
         delisted=response == "delisted", disputed=response == "disputed", warned=response == "warned",
         awaiting=unanswered & ~past_due, overdue=unanswered & past_due)
     return alerts, plat, clock
+
+
+TIMES = ("detected_at", "notified_at", "answered_at", "closed_at")
+
+
+def _alert_times(db: Database, platform_ids: list[int] | None) -> pd.DataFrame:
+    """Every alert's platform, status, answer and instants (UTC, to the second), read as plain tuples with the
+    instants as epoch seconds: 30,000 alerts through the ORM's per-value datetime conversion took ~0.5 s of CPU."""
+    epoch = ("CAST(strftime('%s', a.{0}) AS INTEGER)" if db.dialect == "sqlite"
+             else "CAST(EXTRACT(EPOCH FROM a.{0}) AS BIGINT)")
+    sql = (f"SELECT a.id, l.platform_id, a.status, a.response, {', '.join(epoch.format(t) for t in TIMES)} "
+           "FROM alert a JOIN listing l ON l.id = a.listing_id")
+    if platform_ids is not None:
+        sql += f" WHERE l.platform_id IN ({', '.join(str(int(i)) for i in platform_ids) or 'NULL'})"
+    with db.engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    frame = pd.DataFrame([tuple(r) for r in rows],
+                         columns=["alert_id", "platform_id", "status", "response", *TIMES])
+    for name in TIMES:
+        frame[name] = pd.to_datetime(pd.to_numeric(frame[name], errors="coerce"), unit="s", utc=True)
+    return frame
 
 
 FLAGS = ["notified", "answered", "answered_in_time", "answered_late", "delisted", "disputed", "warned", "awaiting",
