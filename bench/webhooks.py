@@ -11,6 +11,9 @@
 4. With a receiver that answers after 100 ms (as a remote platform would): deliveries/s at 5, 20 and 50 concurrent.
 
 Goals (issue 5): pricewatch ≥ 0.5 × floor and ≥ 2,000 deliveries/s; ≥ 300/s at 50 concurrent against 100 ms.
+
+``--old FILE`` (another copy of ``pricewatch/webhooks/dispatch.py``, e.g. from ``git show REV:…``) also times that
+dispatcher on identical outboxes, alternating with the current one, so both are measured in the same run.
 """
 
 from __future__ import annotations
@@ -119,12 +122,43 @@ def fill_outbox(url: str, n: int) -> object:
     return db
 
 
+def compare(old_path: str, n: int) -> None:
+    """The current and another dispatcher, alternating twice, on identical fresh outboxes."""
+    import importlib.util
+
+    from pricewatch.webhooks import dispatch as current
+
+    spec = importlib.util.spec_from_file_location("dispatch_other", old_path)
+    other = importlib.util.module_from_spec(spec)
+    sys.modules["dispatch_other"] = other
+    spec.loader.exec_module(other)
+    for delay, count, concurrency in ((0.0, n, 50), (0.1, 1500, 50), (0.1, 1500, 5)):
+        receiver, url = start_receiver(delay)
+        try:
+            for round_ in (1, 2):
+                for label, module in (("other", other), ("current", current)):
+                    db = fill_outbox(url, count)
+                    t = time.perf_counter()
+                    stats = module.dispatch(db, concurrency=concurrency, batch=2000, lease=timedelta(minutes=5))
+                    took = time.perf_counter() - t
+                    assert stats.delivered == count, stats.summary()
+                    print(f"receiver after {delay * 1000:3.0f} ms, {concurrency:2} concurrent, round {round_}: "
+                          f"{label:>7} {count / took:7,.0f} deliveries/s", flush=True)
+        finally:
+            receiver.terminate()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--old", help="another dispatch.py to time alternately with the current one")
     args = parser.parse_args()
     from pricewatch.webhooks.dispatch import dispatch
     from pricewatch.webhooks.signing import new_secret
+
+    if args.old:
+        compare(args.old, args.events)
+        return
 
     n = args.events
     receiver, url = start_receiver(0.0)
