@@ -111,7 +111,7 @@ def test_bundle_content_matches_the_database(case, run_cli, workdir):
     db, alert_id = case["db"], case["alert"]
     run_cli("case", "export", str(alert_id), "-o", "case.zip")
     files = _read(workdir / "case.zip")
-    record = json.loads(files["alert.json"])
+    record = json.loads(files["alert.json"], parse_constant=lambda c: pytest.fail(f"alert.json holds {c}"))
     with db.session() as s:
         alert = s.get(Alert, alert_id)
         listing = s.get(Listing, alert.listing_id)

@@ -110,7 +110,8 @@ def _summary(event: dict) -> str:
     if kind == "detected":
         return f"detected: {d.get('rule')}, {d.get('severity')}"
     if kind in ("status", "info"):
-        text = f"status {d.get('from')} → {d.get('to')}" if kind == "status" else f"platform said {d.get('info')} " \
+        text = (f"status {d.get('from')} → {d.get('to')}" if d.get("from") else f"status {d.get('to')}") \
+            if kind == "status" else f"platform said {d.get('info')} " \
             "after the decision (recorded as information)"
         return text + (" (re-listed)" if d.get("relisted") else "") + (f": {d['note']}" if d.get("note") else "")
     if kind == "answered":
@@ -167,7 +168,7 @@ def _add_alert(writer: _Writer, db: Database, session, alert_id: int, folder: st
         raise CaseError(f"no alert {alert_id}")
     series = price_series(db, case)
     record = alert_record(case, series)
-    writer.add(f"{folder}alert.json", json.dumps(record, ensure_ascii=False, indent=2))
+    writer.add(f"{folder}alert.json", json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False))
     out = series.copy()
     for name in ("price", "shipping", "unit_price"):
         out[name] = out[name].astype(float)

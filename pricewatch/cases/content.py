@@ -29,13 +29,20 @@ def _price(row: pd.Series | None) -> dict | None:
     if row is None:
         return None
     return {"observed_at": utc_text(row["observed_at"].to_pydatetime()), "price": _num(row["price"]),
-            "shipping": _num(row["shipping"]), "currency": row["currency"], "unit_price": _num(row["unit_price"]),
-            "unit": row["unit"], "availability": row["availability"], "source": row["source"],
-            "snapshot_sha256": row["snapshot_sha256"]}
+            "shipping": _num(row["shipping"]), "currency": _text(row["currency"]),
+            "unit_price": _num(row["unit_price"]), "unit": _text(row["unit"]),
+            "availability": _text(row["availability"]), "source": _text(row["source"]),
+            "snapshot_sha256": _text(row["snapshot_sha256"])}
+
+
+def _text(value) -> str | None:  # noqa: ANN001
+    """A text field of a pandas row: missing (None, NaN) is ``None`` — JSON has no NaN."""
+    return None if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def _num(value) -> float | None:  # noqa: ANN001
-    return None if value is None or pd.isna(value) else float(value)
+    """A number as stored, without binary noise (12 significant digits; 0.7219000000000001 → 0.7219)."""
+    return None if value is None or pd.isna(value) else float(f"{float(value):.12g}")
 
 
 def price_series(db: Database, case: CaseFile) -> pd.DataFrame:
