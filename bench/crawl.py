@@ -93,6 +93,14 @@ class _PageServer:
         self.server.server_close()
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's finished child processes."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _compare(urls: list[str], label: str, root: Path) -> float:
     """Crawl ``urls`` with the bare parse-only spider, then with the full pipeline into a fresh database; print both
     and return the ratio full / bare (pages per second of the crawl itself)."""
@@ -103,8 +111,10 @@ def _compare(urls: list[str], label: str, root: Path) -> float:
                PRICEWATCH_DATABASE_URL=f"sqlite:///{folder / 'crawl.db'}")
     url_file = folder / "urls.txt"
     url_file.write_text("\n".join(urls), encoding="utf-8")
+    cpu = _children_cpu()
     proc = subprocess.run([sys.executable, "-c", BARE, str(url_file)], env=env, cwd=folder, capture_output=True,
                           text=True)
+    bare_cpu = _children_cpu() - cpu
     if proc.returncode:
         sys.exit(proc.stderr[-2000:])
     bare = json.loads([x for x in proc.stdout.splitlines() if x.startswith("{")][-1])
@@ -113,9 +123,10 @@ def _compare(urls: list[str], label: str, root: Path) -> float:
     saved = os.environ.get("PRICEWATCH_DATABASE_URL")
     os.environ["PRICEWATCH_DATABASE_URL"] = env["PRICEWATCH_DATABASE_URL"]
     try:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _children_cpu()
         full = run_crawl("product", {"url_file": str(url_file)})
         wall = time.perf_counter() - t
+        full_cpu = _children_cpu() - cpu
     finally:
         if saved is None:
             os.environ.pop("PRICEWATCH_DATABASE_URL", None)
@@ -125,7 +136,11 @@ def _compare(urls: list[str], label: str, root: Path) -> float:
           f"{full.stored:,} observations stored with evidence, {full.rejected} rejected, {full.seconds:.1f}s; "
           f"{wall:.1f}s with process start-up)")
     ratio = (full.pages / full.seconds) / (bare["pages"] / bare["seconds"])
-    print(f"ratio full/bare ({label}) = {ratio:.2f}", flush=True)
+    print(f"ratio full/bare ({label}) = {ratio:.2f} wall-clock", flush=True)
+    cpu_ratio = (full.pages / full_cpu) / (bare["pages"] / bare_cpu)
+    print(f"CPU of the crawl processes (start-up included): bare {bare['pages'] / bare_cpu:.1f}, full "
+          f"{full.pages / full_cpu:.1f} pages per CPU-second; ratio {cpu_ratio:.2f} (steadier than wall-clock when "
+          "other work shares the cores)", flush=True)
     return ratio
 
 
