@@ -635,6 +635,7 @@ __all__ = [
     "PriceDiscrepancy",
     "PriceObservation",
     "PublicReport",
+    "RecheckRequest",
     "RejectedRecord",
     "ReportChallenge",
     "ReportContact",
