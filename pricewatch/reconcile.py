@@ -69,14 +69,7 @@ def _observations(db: Database, *, until: datetime | None = None, platforms: lis
            "JOIN listing l ON l.id = o.listing_id JOIN platform p ON p.id = l.platform_id "
            "WHERE o.listing_id IN (SELECT DISTINCT listing_id FROM price_observation "
            "WHERE snapshot_sha256 IS NOT NULL)")
-    with db.engine.connect() as conn:
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(db.raw_rows(sql), columns=columns)
     frame["observed_at"] = pd.to_datetime(frame["observed_at"].astype("int64"), unit="s", utc=True)
     for name in ("price", "shipping"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")

@@ -30,11 +30,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pricewatch import __version__, history
 from pricewatch.alerts.queue import AlertFilter, alert_ids
 from pricewatch.api.docs import install_docs
+from pricewatch.api.roles import principal_of
 from pricewatch.enforcement.responses import DECISIONS, RESPONSES, DecisionFinal, answer, decide
 from pricewatch.errors import NotFound, PricewatchError
 from pricewatch.ingest import ingest_frame
 from pricewatch.instants import check_range, day_text, parse_when, utc_fields, utc_text, utc_texts
-from pricewatch.keys import Principal, authenticate
+from pricewatch.keys import Principal
 from pricewatch.normalize.category import TAXONOMY
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, Listing, Platform, Seller
@@ -178,15 +179,7 @@ def create_app(db: Database) -> FastAPI:
     async def not_text(_request: Request, exc: UnicodeDecodeError) -> JSONResponse:
         return _error(400, f"body is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at {exc.start})")
 
-    def principal(request: Request) -> Principal:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise HTTPException(401, "missing bearer API key (Authorization: Bearer pw_…)")
-        found = authenticate(db, token.strip())
-        if found is None:
-            raise HTTPException(401, "invalid or revoked API key")
-        return found
+    principal = principal_of(db)
 
     def require(*roles: str):  # noqa: ANN202
         def check(p: Principal = Depends(principal)) -> Principal:

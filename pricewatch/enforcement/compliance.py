@@ -159,14 +159,8 @@ def _alert_times(db: Database, platform_ids: list[int] | None) -> pd.DataFrame:
            "FROM alert a JOIN listing l ON l.id = a.listing_id")
     if platform_ids is not None:
         sql += f" WHERE l.platform_id IN ({', '.join(str(int(i)) for i in platform_ids) or 'NULL'})"
-    with db.engine.connect() as conn:
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    frame = pd.DataFrame([tuple(r) for r in rows],
+    rows = db.raw_rows(sql)
+    frame = pd.DataFrame(rows,
                          columns=["alert_id", "platform_id", "status", "response", *TIMES])
     for name in TIMES:
         frame[name] = pd.to_datetime(pd.to_numeric(frame[name], errors="coerce"), unit="s", utc=True)

@@ -102,6 +102,17 @@ class Database:
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("price_observation")
 
+    def raw_rows(self, sql: str) -> list[tuple]:
+        """All rows of one read-only ``sql`` through the driver's own cursor, as tuples: no ORM or per-value
+        type conversion, for the bulk reads that feed DataFrames (values come as the driver returns them)."""
+        with self.engine.connect() as conn:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql)
+                return [tuple(row) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
+
 
 def open_database(settings: Settings | None = None, *, auto_upgrade: bool = True, url: str | None = None) -> Database:
     """Open the configured database and bring its schema up to date.
