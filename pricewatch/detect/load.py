@@ -23,7 +23,7 @@ CHUNK = 500_000
 def _epoch_sql(dialect: str) -> str:
     if dialect == "sqlite":
         return "CAST(strftime('%s', observed_at) AS INTEGER)"
-    return "CAST(EXTRACT(EPOCH FROM observed_at) AS BIGINT)"
+    return "CAST(FLOOR(EXTRACT(EPOCH FROM observed_at)) AS BIGINT)"  # floor like SQLite (CAST alone rounds)
 
 
 def load_observations(db: Database, *, with_shipping: bool = False, bucket: Bucket | None = None) -> pd.DataFrame:
