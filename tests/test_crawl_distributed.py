@@ -87,7 +87,9 @@ def test_two_workers_fetch_every_page_exactly_once_between_them(db, workdir, dat
 
     env = dict(os.environ, PRICEWATCH_DATABASE_URL=database_url, PRICEWATCH_CRAWL_QUEUE=queue_name,
                PRICEWATCH_REDIS_URL=REDIS)
-    with market_for(scenario, 0.05) as market:
+    # product pages answer after 0.3 s so the crawl outlasts Scrapy's 5 s idle heartbeat: a worker that finds the
+    # queue still empty at start-up polls it again only then, and must still find work to share
+    with market_for(scenario, 0.3) as market:
         first, second = worker(market, queue_name, env), worker(market, queue_name, env)
         a, b = summary_of(first), summary_of(second)
         hits = dict(market.hits)

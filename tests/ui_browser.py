@@ -32,7 +32,7 @@ class Live:
     failed: dict[str, str] = field(default_factory=dict)  # url → Chromium's failure reason ("csp": never sent)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed with its module: Playwright's sync API keeps an event loop running
 def browser():  # noqa: ANN201
     from playwright.sync_api import sync_playwright
 

@@ -30,6 +30,7 @@ import random
 import socket
 import uuid
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -337,8 +338,18 @@ def dispatch(db: Database, *, concurrency: int = 50, timeout: float = 10.0, batc
     ``lease`` should exceed ``timeout`` comfortably; it is renewed every ``lease / 3`` while rows are held."""
     del batch
     stats = DispatchStats()
-    asyncio.run(_run(db, stats, concurrency=concurrency, timeout=timeout, lease=lease, max_claims=max_rounds,
-                     schedule=schedule, give_up_after=give_up_after))
+
+    def send_all() -> None:
+        asyncio.run(_run(db, stats, concurrency=concurrency, timeout=timeout, lease=lease, max_claims=max_rounds,
+                         schedule=schedule, give_up_after=give_up_after))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        send_all()
+    else:  # called where a loop already runs (a notebook, a test harness): our own loop on a thread of its own
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(send_all).result()
     return stats
 
 
