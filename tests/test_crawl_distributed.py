@@ -133,8 +133,9 @@ def test_a_killed_worker_leaves_its_pages_to_the_other(db, workdir, database_url
     assert in_stock and in_stock <= stored_listings(db), sorted(in_stock - stored_listings(db))
     # fetched twice only what the killed worker held — requests it had popped (waiting in its downloader, being
     # fetched, or parsed in its last second and not yet stored) came back to the queue from its in-flight set
+    # (when the victim held nothing at the kill — e.g. it was still waiting out Scrapy's idle heartbeat — nothing
+    # comes back and nothing may be fetched twice)
     twice = [path for path, n in hits.items() if n > 1]
-    assert done.reclaimed > 0
     assert len(twice) <= done.reclaimed, (twice, done.reclaimed)
     assert max(hits.values()) <= 2
 

@@ -360,6 +360,9 @@ def create_app(db: Database) -> FastAPI:
 
         start, end = _range(since, until)
         _known_categories(category)
+        for name, values in (("platform", platform), ("seller", seller), ("listing", listing)):
+            if any("\x00" in v for v in values or ()):  # PostgreSQL text cannot hold NUL: a 422, never a 500
+                raise HTTPException(422, f"query: {name}: NUL characters are not allowed")
         if not (category or platform or seller or listing):
             raise HTTPException(422, "query: choose what to draw (category, platform, seller or listing)")
         try:
