@@ -3,12 +3,19 @@
 The payload names the listing and seller with the platform's own ids, the rule and its citation, the baseline and
 observed unit prices, the first violation time, the evidence hashes, and the action requested under the
 platform's pledge with its deadline (``notified_at`` or now + the pledge's delisting deadline in hours).
+
+:func:`build_violation_payload` builds it from already-loaded objects; :func:`violation_payload` loads them for one
+alert, :func:`load_payload_context` for many at once (the alert store's batch path).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.presets import load_presets
@@ -28,10 +35,58 @@ def _unit_price(value: float | None, currency: str | None) -> float | None:
 
 
 def violation_payload(session: Session, alert: Alert, event_type: str) -> dict:
+    """The payload of ``event_type`` about ``alert``, loading its listing, platform and seller from ``session``."""
     listing: Listing = alert.listing if alert.listing is not None else session.get(Listing, alert.listing_id)
     platform: Platform = session.get(Platform, listing.platform_id)
     seller: Seller | None = session.get(Seller, listing.seller_id) if listing.seller_id else None
-    preset = load_presets().get(alert.rule)
+    return build_violation_payload(alert, event_type, listing, platform, seller)
+
+
+def load_payload_context(session: Session, listing_ids: Iterable[int], chunk: int = 5000) -> PayloadContext:
+    """The listings ``listing_ids`` with their platforms and sellers, in a few IN queries (``chunk`` ids each), for
+    building many payloads without a query per alert. Listings and sellers come as rows carrying only the columns
+    a payload names."""
+    listings: dict[int, Any] = {}
+    ids = sorted(set(listing_ids))
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        for row in session.execute(select(Listing.id, Listing.platform_id, Listing.seller_id, Listing.listing_key,
+                                          Listing.url, Listing.title, Listing.category).where(Listing.id.in_(part))):
+            listings[row.id] = row
+    platform_ids = sorted({row.platform_id for row in listings.values()})
+    platforms = {p.id: p for p in session.scalars(select(Platform).where(Platform.id.in_(platform_ids)))}
+    sellers: dict[int, Any] = {}
+    seller_ids = sorted({row.seller_id for row in listings.values() if row.seller_id})
+    for start in range(0, len(seller_ids), chunk):
+        part = seller_ids[start:start + chunk]
+        for row in session.execute(select(Seller.id, Seller.seller_key, Seller.name, Seller.license)
+                                   .where(Seller.id.in_(part))):
+            sellers[row.id] = row
+    return PayloadContext(listings, platforms, sellers, load_presets())
+
+
+@dataclass
+class PayloadContext:
+    """Preloaded listings, platforms, sellers (by id) and rule presets: see :func:`load_payload_context`."""
+
+    listings: dict[int, Any]
+    platforms: dict[int, Platform]
+    sellers: dict[int, Any]
+    presets: dict[str, Any]
+
+    def payload(self, alert: Any, event_type: str) -> dict:
+        listing = self.listings[alert.listing_id]
+        seller = self.sellers[listing.seller_id] if listing.seller_id else None
+        return build_violation_payload(alert, event_type, listing, self.platforms[listing.platform_id], seller,
+                                       presets=self.presets)
+
+
+def build_violation_payload(alert: Any, event_type: str, listing: Any, platform: Any, seller: Any | None, *,
+                            presets: dict | None = None) -> dict:
+    """The one definition of a violation payload, from an already-loaded alert (or any object with the alert's
+    attributes), its listing, platform and seller (None when the listing has none). ``presets``: the rule presets
+    (:func:`analysis.presets.load_presets`; loaded when not given)."""
+    preset = (presets if presets is not None else load_presets()).get(alert.rule)
     requested = "close" if event_type == "violation.closed" else "delist"
     deadline = None
     if requested == "delist" and platform.delisting_deadline_hours:
