@@ -136,23 +136,52 @@ def _peer_targets(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index
     peer_n, peer_statistic, window_start, window_end, n_obs; listings for which neither group is large enough are
     absent.
     """
+    frame, want = peer_frames(index_base, meta, wanted)
+    return choose_peers(product_peers(frame, want), size_peers(frame, want))
+
+
+def peer_frames(index_base: pd.DataFrame, meta: pd.DataFrame, wanted: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The candidate peers (listings of ``index_base`` with their own baseline, window, observation count and
+    :data:`PEER_META` keys; packs > 0) and the listings that want peers (``wanted``, with their keys; packs > 0).
+    Row by row, so the frames of a set of listings are the union of those of its parts."""
     columns = ["category", "currency", "unit", "quantity"] + (["product_key"] if "product_key" in meta else [])
     frame = index_base[["listing_id", "baseline", "window_start", "window_end", "n_obs"]].merge(
         meta[columns], left_on="listing_id", right_index=True)
     frame = frame[frame["quantity"] > 0]
     want = meta.loc[wanted, columns]
-    want = want[want["quantity"] > 0]
-    out = []
-    if "product_key" in meta:
-        same = _window_peers(frame.dropna(subset=["product_key"]), want.dropna(subset=["product_key"]),
-                             ["product_key", "currency", "unit"], None, MIN_PRODUCT_PEERS, "product")
-        out.append(same)
-        want = want[~want.index.isin(same.index)]
+    return frame, want[want["quantity"] > 0]
+
+
+PRODUCT_PEER_KEYS = ["product_key", "currency", "unit"]
+SIZE_PEER_KEYS = ["category", "currency", "unit"]
+
+
+def product_peers(frame: pd.DataFrame, want: pd.DataFrame) -> pd.DataFrame:
+    """Same-product peers (:data:`PRODUCT_PEER_KEYS`, pack within :data:`SIZE_FACTOR`): their median, for the
+    listings of ``want`` with at least :data:`MIN_PRODUCT_PEERS`. Depends only on the rows with the listing's own
+    keys, so it can be computed key by key."""
+    if "product_key" not in frame:
+        return pd.DataFrame()
+    return _window_peers(frame.dropna(subset=["product_key"]), want.dropna(subset=["product_key"]),
+                         PRODUCT_PEER_KEYS, None, MIN_PRODUCT_PEERS, "product")
+
+
+def size_peers(frame: pd.DataFrame, want: pd.DataFrame) -> pd.DataFrame:
+    """Size-class peers (:data:`SIZE_PEER_KEYS`, pack within :data:`SIZE_FACTOR`): their
+    :data:`SIZE_PEER_QUANTILE` quantile, for the listings of ``want`` with at least :data:`MIN_SIZE_PEERS`; never
+    within ``other``. Key by key, like :func:`product_peers`."""
     # size-class peers only within a real category: "other" holds cars, bread and perfume alike, so a size match
     # there says nothing about the product (only the same product, by key, can stand in for a missing history)
-    out.append(_window_peers(frame[frame["category"] != "other"], want[want["category"] != "other"],
-                             ["category", "currency", "unit"], SIZE_PEER_QUANTILE, MIN_SIZE_PEERS, "size"))
-    out = [o for o in out if len(o)]
+    return _window_peers(frame[frame["category"] != "other"], want[want["category"] != "other"],
+                         SIZE_PEER_KEYS, SIZE_PEER_QUANTILE, MIN_SIZE_PEERS, "size")
+
+
+def choose_peers(product: pd.DataFrame, size: pd.DataFrame) -> pd.DataFrame:
+    """Each listing's peer baseline: the same product when it has one, else its size class (:data:`PEER_COLUMNS`,
+    indexed by listing_id)."""
+    if len(product) and len(size):
+        size = size[~size.index.isin(product.index)]
+    out = [o for o in (product, size) if len(o)]
     if not out:
         return pd.DataFrame(columns=PEER_COLUMNS)
     return pd.concat(out)

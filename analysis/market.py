@@ -44,8 +44,25 @@ def index_from_ratios(ratios: pd.DataFrame, keys: list[str] | None = None, min_l
     Returns ``keys``, day, index, n_listings sorted by them. A median of the same values in any order is the same
     number, so the index does not depend on how the ratios were gathered."""
     keys = KEYS if keys is None else keys
+    return smooth_index(daily_medians(ratios, keys), keys, min_listings=min_listings, smooth_days=smooth_days)
+
+
+def daily_medians(ratios: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """Median ``ratio`` per ``keys`` and day (``median``, ``n_listings``), sorted by them; rows with a missing key
+    are left out. Each key × day is computed from its own rows only, so the ratios can be split by key × day over
+    many machines and the results put back together (partitioned detection)."""
+    keys = KEYS if keys is None else keys
     grouped = ratios.groupby([*keys, "day"], sort=True)
-    out = grouped["ratio"].agg(index="median", n_listings="size").reset_index()
+    return grouped["ratio"].agg(median="median", n_listings="size").reset_index()
+
+
+def smooth_index(medians: pd.DataFrame, keys: list[str] | None = None, min_listings: int = 5,
+                 smooth_days: int = 3) -> pd.DataFrame:
+    """The index from :func:`daily_medians` rows (sorted by ``keys`` and day): NaN under ``min_listings`` listings,
+    then a centred rolling median over ``smooth_days`` observed days within each key. Returns ``keys``, day, index,
+    n_listings."""
+    keys = KEYS if keys is None else keys
+    out = medians.rename(columns={"median": "index"})
     out.loc[out["n_listings"] < min_listings, "index"] = float("nan")
     if smooth_days > 1 and not out.empty:
         out["index"] = (out.groupby(keys)["index"]

@@ -75,6 +75,14 @@ def create_database(name: str, *, fresh: bool) -> bool:
     return bool(exists)
 
 
+def _exists(name: str) -> bool:
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+    admin.dispose()
+    return bool(found)
+
+
 def drop_database(name: str) -> None:
     admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -218,7 +226,8 @@ def bench_size(listings: int, days: int, keep: bool, plain_up_to: int, folder: P
     url = _url(name)
     rate = float("nan")
     if replicate_from:
-        replicate(replicate_from, listings)
+        if not (keep and _exists(name)):
+            replicate(replicate_from, listings)
         kept = True
     else:
         kept = create_database(name, fresh=not keep)
@@ -306,11 +315,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--plain-up-to", type=int, default=300_000,
                         help="run the plain (one-process) detection only up to this many listings")
-    parser.add_argument("--keep", action="store_true", help="keep (and reuse) the databases pw_scale_<listings>")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the databases pw_scale_<listings>, and reuse those a previous --keep run left")
     parser.add_argument("--replicate", action="store_true",
                         help="make the larger sizes as copies of the first one inside PostgreSQL (ingest measured "
                         "on the first size only)")
-    parser.add_argument("--only", nargs="+", default=None, help="detection modes to run (plain, partitions, cluster)")
+    parser.add_argument("--only", nargs="+", default=None,
+                        help="detection modes to run (plain, partitions, cluster; none: only build the databases)")
     parser.add_argument("--folder", help="working folder for the feed files (default: a temporary one)")
     args = parser.parse_args()
     folder = Path(args.folder or tempfile.mkdtemp(prefix="pw-bench-scale-"))

@@ -65,6 +65,40 @@ class DaskRunner:
         """Ship ``value`` to every worker once (the market context), instead of once per task."""
         return self.client.scatter(value, broadcast=True, hash=False)
 
+    def map_reduce(self, mapper: Callable, items: Iterable, args: tuple, shards: int, reducer: Callable,
+                   folder: str, progress: Callable[[int], None] | None = None) -> tuple[list, list]:
+        """``mapper(item, *args)`` on the workers returns (summary, one piece per shard); shard k's pieces of every
+        item go to one ``reducer`` task. The pieces stay on the workers (Dask moves them to the reducer's worker
+        and spills them to disk under its memory limit): only the summaries and the reducers' results come to
+        this process. ``folder`` is unused (the in-process runner's disk shuffle)."""
+        from distributed import as_completed
+
+        items = list(items)
+        # pure=False: a re-run must read the database again, never reuse a cached result
+        maps = [self.client.submit(mapper, item, *args, pure=False) for item in items]
+        heads = [self.client.submit(_summary, m, pure=False) for m in maps]
+        pieces = [[self.client.submit(_piece, m, k, pure=False) for k in range(shards)] for m in maps]
+        # released here, a bucket's result is freed on its worker as soon as its summary and pieces are taken
+        for m in maps:
+            m.release()
+        reducers = [self.client.submit(reducer, [row[k] for row in pieces], pure=False) for k in range(shards)]
+        for row in pieces:
+            for p in row:
+                p.release()
+        try:
+            order = {h.key: i for i, h in enumerate(heads)}
+            summaries: list = [None] * len(heads)
+            for done, head in enumerate(as_completed(heads), 1):
+                summaries[order[head.key]] = head.result()
+                head.release()
+                if progress:
+                    progress(done)
+            results = self.client.gather(reducers)
+        finally:
+            for future in heads + reducers:
+                future.cancel()
+        return summaries, results
+
     def map(self, function: Callable, items: Iterable, *args, **kwargs) -> Iterator:
         from distributed import as_completed
 
@@ -78,6 +112,14 @@ class DaskRunner:
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _summary(result: tuple):  # noqa: ANN202 — run on a worker: the small part of a map result
+    return result[0]
+
+
+def _piece(result: tuple, k: int):  # noqa: ANN202 — run on a worker: shard k's piece of a map result
+    return result[1][k]
 
 
 @contextmanager

@@ -4,17 +4,19 @@ Listings are split into N hash buckets (:mod:`pricewatch.detect.buckets`). Detec
 
 1. **market pass** — each bucket's observations are streamed from the database and reduced to what the figures
    that need *all* listings are made of (:func:`analysis.detect.market_parts`): the category index's daily ratios,
-   the monitor's market ratios, and the candidate peers' baselines. These are a few numbers per listing-day
-   (16 bytes, against ~360 bytes per observation for a whole detection), gathered once into the
+   the monitor's market ratios, and the candidate and wanting peers. These are split by key into shards, and each
+   shard is reduced on its own (:mod:`pricewatch.detect.market_pass`) to its part of the
    :class:`analysis.detect.MarketContext`: the category index, the monitor's market levels, the comparable
-   category × currency × unit combinations and the peer baselines of the listings that need them;
+   category × currency × unit combinations and the peer baselines of the listings that need them. No process
+   holds all listings' ratios or peers: the coordinator gets the shards' results (keys × days, and one row per
+   listing that needs peers);
 2. **judging pass** — each bucket is loaded again and judged against that context (:func:`analysis.detect.judge`),
    its episodes explained and their evidence attached, and its alerts and outbox rows written in one transaction
    per bucket (:func:`pricewatch.alerts.store.save_episodes`).
 
 A median over all listings is the same number whichever bucket each value came from, and everything else is
-computed listing by listing, so the alerts are exactly those of a plain ``pricewatch detect``
-(tests/test_detect_partitions.py). Peak memory is that of one bucket plus the context.
+computed listing by listing (or key by key), so the alerts are exactly those of a plain ``pricewatch detect``
+(tests/test_detect_partitions.py). Peak memory is that of one bucket (or one shard) plus the context.
 
 Buckets run one after another in this process, or on a Dask cluster (:mod:`pricewatch.detect.cluster`): the two
 task functions, :func:`bucket_parts` and :func:`bucket_detection`, open the database themselves and return plain
@@ -32,26 +34,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.coverage import combine_summaries, coverage_summary
-from analysis.detect import (
-    MarketContext,
-    MarketParts,
-    combine_parts,
-    judge,
-    market_context,
-    market_parts,
-    prepare,
-)
-from analysis.detectors import MARKET_KEYS, market_levels
-from analysis.market import index_from_ratios
+from analysis.detect import MarketContext, judge, market_parts, prepare
 from analysis.presets import Preset, load_presets
 from pricewatch.alerts.store import SaveStats, save_episodes
 from pricewatch.config import Settings
 from pricewatch.detect.buckets import Bucket, buckets
 from pricewatch.detect.load import load_listings, load_observations
+from pricewatch.detect.market_pass import BucketSummary, ShardPiece, context_from, reduce_shard, split_parts
 from pricewatch.detect.run import DetectStats, _record_run, coverage_examples, coverage_json, enrich_episodes
 from pricewatch.emergency import emergencies_frame
 from pricewatch.store.engine import Database, open_database
@@ -59,69 +51,11 @@ from pricewatch.store.models import utcnow
 
 LISTING_COLUMNS = ["category", "region", "currency", "unit", "quantity", "product_key", "quantity_source",
                    "unnormalised_reason"]
-DAY_NS = 86_400_000_000_000
 #: progress callback: (pass name, buckets done, buckets in all)
 Progress = Callable[[str, int, int], None]
 
 
 # --- what travels between the coordinator and the buckets ---------------------------------------------------------
-
-@dataclass
-class Ratios:
-    """Per listing-day ratios in compact form: a group code (into ``groups``: the key columns), the day (days since
-    1970-01-01 UTC) and the value. 16 bytes a row instead of three object columns and a timestamp."""
-    groups: pd.DataFrame      # one row per group: the key columns
-    group: np.ndarray         # int32
-    day: np.ndarray           # int32
-    value: np.ndarray         # float64
-
-    @classmethod
-    def pack(cls, frame: pd.DataFrame, keys: list[str], value: str) -> Ratios:
-        grouped = frame.groupby(keys, dropna=False, sort=True)
-        codes = grouped.ngroup().to_numpy(dtype="int32")
-        groups = grouped.size().index.to_frame(index=False)[keys] if len(frame) else pd.DataFrame(columns=keys)
-        days = (pd.to_datetime(frame["day"], utc=True).to_numpy(dtype="datetime64[ns]").view("int64") // DAY_NS)
-        return cls(groups=groups, group=codes, day=days.astype("int32"), value=frame[value].to_numpy("float64"))
-
-    @staticmethod
-    def concat(parts: list[Ratios], keys: list[str]) -> Ratios:
-        """One set of ratios with group codes common to all parts."""
-        parts = [p for p in parts if len(p.group)]
-        if not parts:
-            return Ratios(pd.DataFrame(columns=keys), np.empty(0, "int32"), np.empty(0, "int32"), np.empty(0))
-        table = pd.concat([p.groups for p in parts], ignore_index=True).drop_duplicates().reset_index(drop=True)
-        table["_code"] = np.arange(len(table), dtype="int32")
-        codes = []
-        for p in parts:
-            # merge matches missing keys with missing keys, as the groupby that made the codes grouped them
-            mapping = p.groups.merge(table, on=keys, how="left")["_code"].to_numpy(dtype="int32")
-            codes.append(mapping[p.group])
-        return Ratios(groups=table.drop(columns="_code"), group=np.concatenate(codes),
-                      day=np.concatenate([p.day for p in parts]), value=np.concatenate([p.value for p in parts]))
-
-    def frame(self, value: str) -> pd.DataFrame:
-        return pd.DataFrame({"group": self.group, "day": self.day, value: self.value})
-
-    def decode(self, result: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        """``result`` grouped by group code and day back to the key columns and UTC days, sorted by them."""
-        out = self.groups.iloc[result["group"].to_numpy()].reset_index(drop=True)
-        out["day"] = pd.to_datetime(result["day"].to_numpy(dtype="int64") * DAY_NS, utc=True)
-        for column in result.columns.drop(["group", "day"]):
-            out[column] = result[column].to_numpy()
-        return out.sort_values([*keys, "day"], kind="stable", na_position="last").reset_index(drop=True)
-
-
-@dataclass
-class BucketParts:
-    """What one bucket contributes to the market context (the compact form of :class:`MarketParts`)."""
-    index_ratios: Ratios
-    market_ratios: Ratios
-    peer_base: pd.DataFrame
-    peer_meta: pd.DataFrame
-    wanted: pd.Index
-    observations: int
-    listings: int
-
 
 @dataclass
 class BucketResult:
@@ -170,8 +104,10 @@ def _load_bucket(db: Database, bucket: Bucket) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def bucket_parts(bucket: Bucket, settings: Settings | Database, emergencies: pd.DataFrame, presets: dict[str, Preset],
-                 monitor_uncovered: bool = True, spill: str | None = None) -> BucketParts:
-    """Market pass over one bucket: read its observations and listings from the database, return its parts.
+                 monitor_uncovered: bool = True, spill: str | None = None, shards: int = 1,
+                 ) -> tuple[BucketSummary, list[ShardPiece]]:
+    """Market pass over one bucket: read its observations and listings from the database, return its summary and
+    its parts split into ``shards`` pieces (:func:`pricewatch.detect.market_pass.split_parts`).
 
     With ``spill`` (a folder on this machine) the bucket's loaded and prepared frames are kept there for the
     judging pass, which then neither reads the database again nor recomputes the daily series and baselines —
@@ -186,13 +122,7 @@ def bucket_parts(bucket: Bucket, settings: Settings | Database, emergencies: pd.
         with path.open("wb") as out:  # pickle protocol 5: numpy columns written as they are, no conversion
             pickle.dump((observations, listings, prep), out, protocol=5)
     del observations, listings
-    parts = market_parts(prep, monitor_uncovered)
-    # the index leaves out listings with a missing key (its groupby drops them); the monitor's levels keep them
-    index_ratios = parts.index_ratios.dropna(subset=MARKET_KEYS)
-    return BucketParts(index_ratios=Ratios.pack(index_ratios, MARKET_KEYS, "ratio"),
-                       market_ratios=Ratios.pack(parts.market_ratios, MARKET_KEYS, "relative"),
-                       peer_base=parts.peer_base, peer_meta=parts.peer_meta, wanted=parts.wanted,
-                       observations=n_obs, listings=n_listings)
+    return split_parts(market_parts(prep, monitor_uncovered), shards, n_obs, n_listings)
 
 
 def bucket_detection(bucket: Bucket, settings: Settings | Database, context: MarketContext, emergencies: pd.DataFrame,
@@ -229,6 +159,30 @@ class InProcess:
         for item in items:
             yield function(item, *args, **kwargs)
 
+    def map_reduce(self, mapper: Callable, items: Iterable, args: tuple, shards: int, reducer: Callable,
+                   folder: str, progress: Callable[[int], None] | None = None) -> tuple[list, list]:
+        """``mapper(item, *args)`` returns (summary, one piece per shard); ``reducer(pieces of one shard from every
+        item)`` its result. Pieces wait in one file per shard under ``folder`` (appended to as items finish), so
+        memory holds one item, then one shard, at a time. Returns the summaries (in item order) and the results
+        (in shard order)."""
+        files = [Path(folder) / f"shard-{k}-of-{shards}.pickle" for k in range(shards)]
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        summaries = []
+        for done, item in enumerate(items, 1):
+            summary, pieces = mapper(item, *args)
+            for path, piece in zip(files, pieces):
+                with path.open("ab") as out:
+                    pickle.dump(piece, out, protocol=5)
+            summaries.append(summary)
+            del pieces
+            if progress:
+                progress(done)
+        results = []
+        for path in files:
+            results.append(reducer(list(_pickles(path))) if path.exists() else reducer([]))
+            path.unlink(missing_ok=True)
+        return summaries, results
+
     def share(self, value):  # noqa: ANN001, ANN201 — nothing to ship in-process
         return value
 
@@ -239,25 +193,14 @@ class InProcess:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def context_from(parts: list[BucketParts]) -> MarketContext:
-    """The market context from every bucket's parts (exactly that of one pass over all listings)."""
-    index_ratios = Ratios.concat([p.index_ratios for p in parts], MARKET_KEYS)
-    market = Ratios.concat([p.market_ratios for p in parts], MARKET_KEYS)
-    combined = combine_parts([MarketParts(index_ratios=pd.DataFrame(), market_ratios=pd.DataFrame(),
-                                          peer_base=p.peer_base, peer_meta=p.peer_meta, wanted=p.wanted)
-                              for p in parts])
-    # the peers, comparable combinations and flags come from the plain function; the two medians from the compact
-    # ratios (grouped by code, then decoded: the same numbers as grouping by the key columns)
-    context = market_context(MarketParts(index_ratios=pd.DataFrame(), market_ratios=pd.DataFrame(),
-                                         peer_base=combined.peer_base, peer_meta=combined.peer_meta,
-                                         wanted=combined.wanted))
-    if len(index_ratios.group):
-        index = index_from_ratios(index_ratios.frame("ratio"), keys=["group"])
-        context.index = index_ratios.decode(index, MARKET_KEYS)[[*MARKET_KEYS, "day", "index", "n_listings"]]
-    if len(market.group):
-        levels = market_levels(market.frame("relative"), keys=["group"])
-        context.levels = market.decode(levels, MARKET_KEYS)[[*MARKET_KEYS, "day", "level"]]
-    return context
+def _pickles(path: Path) -> Iterator:
+    """Every object pickled one after another into ``path`` (by :meth:`InProcess.map_reduce` of this run)."""
+    with path.open("rb") as f:
+        while True:
+            try:
+                yield pickle.load(f)
+            except EOFError:
+                return
 
 
 def default_partitions(db: Database, workers: int = 1, listings_per_bucket: int = 25_000) -> int:
@@ -290,29 +233,28 @@ def run_partitioned(db: Database, partitions: int, *, monitor_uncovered: bool = 
     every = buckets(partitions)
 
     # each machine keeps its buckets' frames between the passes in a folder of its own temporary directory
-    spill = str(Path(tempfile.gettempdir()) / f"pricewatch-buckets-{uuid.uuid4().hex[:12]}") if keep_frames else None
+    # (and the market pass's shards, in one process)
+    work = str(Path(tempfile.gettempdir()) / f"pricewatch-buckets-{uuid.uuid4().hex[:12]}")
     try:
-        return _run(db, runner, stats, started, every, settings, emergencies, presets, monitor_uncovered, spill,
-                    progress)
+        return _run(db, runner, stats, started, every, settings, emergencies, presets, monitor_uncovered,
+                    work if keep_frames else None, str(Path(work) / "market"), progress)
     finally:
-        if spill is not None:
-            runner.cleanup(spill)
+        runner.cleanup(work)
 
 
 def _run(db, runner, stats, started, every, settings, emergencies, presets, monitor_uncovered, spill,  # noqa: ANN001
-         progress) -> DetectStats:  # noqa: ANN001
+         shuffle, progress) -> DetectStats:  # noqa: ANN001
     partitions = len(every)
     t = time.perf_counter()
-    parts = []
-    for done, part in enumerate(runner.map(bucket_parts, every, settings, emergencies, presets,
-                                           monitor_uncovered, spill), 1):
-        parts.append(part)
-        if progress:
-            progress("market", done, partitions)
-    stats.observations = sum(p.observations for p in parts)
-    stats.listings = sum(p.listings for p in parts)
-    context = context_from(parts)
-    del parts
+    # as many shards as buckets: a shard holds about what one bucket sent, whatever the total
+    summaries, results = runner.map_reduce(
+        bucket_parts, every, (settings, emergencies, presets, monitor_uncovered, spill, partitions), partitions,
+        reduce_shard, shuffle,
+        (lambda done: progress("market", done, partitions)) if progress else None)
+    stats.observations = sum(s.observations for s in summaries)
+    stats.listings = sum(s.listings for s in summaries)
+    context = context_from(summaries, results)
+    del summaries, results
     stats.seconds["market"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -358,5 +300,5 @@ def _coverage(summaries: list[pd.DataFrame], examples: list[pd.DataFrame]) -> di
     return coverage_json(combine_summaries(summaries), rows)
 
 
-__all__ = ["Bucket", "BucketParts", "BucketResult", "InProcess", "bucket_detection", "bucket_parts",
-           "context_from", "default_partitions", "run_partitioned"]
+__all__ = ["Bucket", "BucketResult", "InProcess", "bucket_detection", "bucket_parts", "default_partitions",
+           "run_partitioned"]
