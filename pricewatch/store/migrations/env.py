@@ -15,6 +15,9 @@ def run(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite needs table rebuilds for ALTERs
         compare_type=True,
+        # UTCDateTime lives in pricewatch.store.models.base; new revisions name it as the package re-exports it,
+        # like revisions 0001-0006 do (``pricewatch.store.models.UTCDateTime``)
+        user_module_prefix="pricewatch.store.models.",
     )
     with context.begin_transaction():
         context.run_migrations()

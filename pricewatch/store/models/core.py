@@ -1,91 +1,32 @@
-"""The data model (DESIGN.md § Data model) as SQLAlchemy 2 typed models.
+"""The core data model: who sells what where, the prices seen, the evidence, and what detection and delivery made of
+them — platforms, sellers, listings, price observations and their conflicts, snapshots, quarantined records,
+emergencies, alerts, webhook endpoints and their outbox, API keys, the audit log, job and detection runs, leases.
 
-Conventions:
-- Every timestamp column is :class:`UTCDateTime`: timezone-aware UTC in Python, ``timestamptz`` on
-  PostgreSQL, an ISO text in UTC on SQLite. Convert to the display zone only when showing it.
-- Money is stored as ``Numeric`` read back as float, always beside its ISO 4217 ``currency``.
-- Unit prices are per canonical unit (``piece``, ``ml``, ``g``) and only comparable within one currency and
-  one unit.
-- Platforms' own identifiers keep their names with a ``_key`` suffix (``listing.listing_key`` is the
-  platform's listing id) so they are never confused with our surrogate ``id``.
-
-The schema changes only through Alembic migrations in ``pricewatch/store/migrations``.
+Conventions (see ``pricewatch.store.models``): timestamps are :class:`~pricewatch.store.models.base.UTCDateTime`
+(aware UTC); money is ``Money`` beside its ISO 4217 ``currency``; unit prices are per canonical unit (``piece``,
+``ml``, ``g``) and comparable only within one currency and one unit; a platform's own identifiers end in ``_key``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
-    MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Named constraints so Alembic migrations are reproducible on SQLite and PostgreSQL alike.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# BIGINT on PostgreSQL, but INTEGER on SQLite so the column is the rowid alias and autoincrements.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-Money = Numeric(18, 4, asdecimal=False)
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes in and out. Naive input is refused (it would be ambiguous)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return value  # already-normalised UTC text from the bulk path
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pricewatch stores only timezone-aware instants")
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from pricewatch.store.models.base import Base, BigId, Money, UTCDateTime, utcnow
 
 
 class Platform(Base):
@@ -406,51 +347,6 @@ class AuditLog(Base):
     detail: Mapped[dict | None] = mapped_column(JSON)
 
 
-class UiSession(Base):
-    """A reviewer's browser session in the web UI (``/ui/``), opened by logging in with an API key (revision 0004).
-
-    ``id`` is the SHA-256 of the session cookie's token (the token itself is never stored); ``csrf_token`` is the
-    synchronizer token every state-changing form carries. ``previous_visit_at`` is when the same key was last seen
-    before this session began ("new since my last visit"). A session ends at logout (``ended_at``) or at
-    ``expires_at``.
-    """
-
-    __tablename__ = "ui_session"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    previous_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class AlertNote(Base):
-    """A reviewer's note on an alert (revision 0004); also written to the audit log."""
-
-    __tablename__ = "alert_note"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
-    author: Mapped[str] = mapped_column(String(128))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class RecheckRequest(Base):
-    """A reviewer asked for a listing to be fetched again (revision 0004). ``done_at`` is set by the re-check that
-    answered it, ``outcome`` says what it found (``still_selling``, ``not_seen``)."""
-
-    __tablename__ = "recheck_request"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
-    requested_by: Mapped[str] = mapped_column(String(128))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(32))
-
-
 class JobRun(Base):
     """One run of a scheduled job (``pricewatch run``): outcome and one-line summary."""
 
@@ -491,162 +387,3 @@ class DetectRun(Base):
     not_evaluated: Mapped[int] = mapped_column(Integer, default=0)
     episodes: Mapped[int] = mapped_column(Integer, default=0)
     coverage: Mapped[dict | None] = mapped_column(JSON)
-
-
-# --- revision 0005: public reports, crawled-vs-feed reconciliation, warnings (issue 14) ---------------------------
-
-
-class ReportImage(Base):
-    """A photo or screenshot sent with a public report: re-encoded from its pixels (no EXIF or other metadata),
-    content-addressed by the SHA-256 of the stored bytes. ``content_type`` is what the bytes are (checked by
-    decoding them), never what the sender declared."""
-
-    __tablename__ = "report_image"
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    content_type: Mapped[str] = mapped_column(String(32))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class PublicReport(Base):
-    """A report from the public (``POST /v1/reports``, no key): a listing page and the price the reporter saw.
-
-    ``status``: received → checking → confirmed | not_confirmed, or duplicate (``duplicate_of``: the report it
-    repeats). ``client`` is a keyed hash of the sender's address (rate limits), never the address itself.
-    ``listing_id`` is the matched listing (``candidate``: created by this report, not yet seen by a feed or crawl);
-    ``crawled_*``/``snapshot_sha256`` are what the priority crawl of the URL found. Contact details are kept apart
-    (``report_contact``)."""
-
-    __tablename__ = "public_report"
-    __table_args__ = (Index("ix_public_report_listing_received", "listing_id", "received_at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    receipt: Mapped[str] = mapped_column(String(40), unique=True)
-    url: Mapped[str] = mapped_column(Text)
-    host: Mapped[str] = mapped_column(String(255))
-    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
-    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"))
-    candidate: Mapped[bool] = mapped_column(Boolean, default=False)
-    price: Mapped[float] = mapped_column(Money)
-    currency: Mapped[str] = mapped_column(String(3))
-    observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    note: Mapped[str | None] = mapped_column(Text)
-    image_sha256: Mapped[str | None] = mapped_column(ForeignKey("report_image.sha256"))
-    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
-    status_reason: Mapped[str | None] = mapped_column(Text)
-    duplicate_of: Mapped[int | None] = mapped_column(Integer)
-    client: Mapped[str] = mapped_column(String(64), index=True)
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    crawled_price: Mapped[float | None] = mapped_column(Money)
-    crawled_currency: Mapped[str | None] = mapped_column(String(3))
-    crawled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
-
-    listing: Mapped[Listing | None] = relationship()
-
-
-class ReportContact(Base):
-    """A reporter's contact details, kept apart from the report: shown only to regulators, deleted after
-    ``purge_after`` (``[reports] contact_retention_days``)."""
-
-    __tablename__ = "report_contact"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("public_report.id", ondelete="CASCADE"), unique=True)
-    contact: Mapped[str] = mapped_column(Text)
-    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    purge_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
-class ReportChallenge(Base):
-    """A single-use proof-of-work challenge handed to a keyless reporter (``GET /v1/reports/challenge``)."""
-
-    __tablename__ = "report_challenge"
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    bits: Mapped[int] = mapped_column(Integer)
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
-class PriceDiscrepancy(Base):
-    """A listing's crawled page and its platform's feed disagree about the price at (nearly) the same time.
-
-    ``page_*`` is the crawled observation (with its evidence ``snapshot_sha256``), ``feed_*`` the feed observation
-    nearest in time within the reconciliation window; amounts in ``currency``. ``difference`` = page − feed
-    (item price + shipping), ``difference_pct`` relative to the feed price: positive when the feed understates
-    the page. ``fingerprint`` makes reconciling the same data twice record each pair once."""
-
-    __tablename__ = "price_discrepancy"
-    __table_args__ = (Index("ix_price_discrepancy_listing_page", "listing_id", "page_observed_at"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"))
-    currency: Mapped[str] = mapped_column(String(3))
-    page_source: Mapped[str] = mapped_column(String(128))
-    page_observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    page_price: Mapped[float] = mapped_column(Money)
-    page_shipping: Mapped[float | None] = mapped_column(Money)
-    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
-    feed_source: Mapped[str] = mapped_column(String(128))
-    feed_observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    feed_price: Mapped[float] = mapped_column(Money)
-    feed_shipping: Mapped[float | None] = mapped_column(Money)
-    difference: Mapped[float] = mapped_column(Float)
-    difference_pct: Mapped[float] = mapped_column(Float)
-    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
-
-    listing: Mapped[Listing] = relationship()
-
-
-class SellerWarning(Base):
-    """A regulator's formal warning (告诫) to a seller, on one alert or on the seller as a whole.
-
-    Presets that need a prior warning (``warning_required`` in analysis/presets.toml) escalate only when the
-    violation goes on past ``correct_by`` (the warning ignored)."""
-
-    __tablename__ = "seller_warning"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("seller.id"), index=True)
-    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"), index=True)
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    correct_by: Mapped[datetime] = mapped_column(UTCDateTime)
-    issued_by: Mapped[str] = mapped_column(String(128))
-    note: Mapped[str | None] = mapped_column(Text)
-
-
-__all__ = [
-    "Alert",
-    "AlertNote",
-    "ApiKey",
-    "AuditLog",
-    "Base",
-    "DetectRun",
-    "Emergency",
-    "FeedFile",
-    "JobRun",
-    "Lease",
-    "Listing",
-    "ObservationConflict",
-    "Platform",
-    "PriceDiscrepancy",
-    "PriceObservation",
-    "PublicReport",
-    "RecheckRequest",
-    "RejectedRecord",
-    "ReportChallenge",
-    "ReportContact",
-    "ReportImage",
-    "Seller",
-    "SellerLink",
-    "SellerWarning",
-    "Snapshot",
-    "UTCDateTime",
-    "UiSession",
-    "WebhookDelivery",
-    "WebhookEndpoint",
-    "utcnow",
-]
