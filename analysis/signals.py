@@ -1,10 +1,11 @@
-"""Signals beside prices that change how far a violation goes: confirmed public reports and formal warnings.
+"""Signals beside prices that change how far a violation goes: confirmed public reports, formal warnings and
+disagreements between a listing's crawled page and its platform's feed.
 
 Pure functions on DataFrames (no database, no pricewatch imports), applied to the episodes of
 ``analysis.detect.detect`` after flags are set. ``episodes`` needs ``listing_id``, ``rule``, ``baseline_kind``,
-``first_violation_at``, ``last_violation_at`` (UTC), ``severity`` and ``flags`` (lists); both functions return a
-copy with ``severity`` and ``flags`` adjusted and never add or remove an episode — a report or a warning alone is
-never a violation.
+``first_violation_at``, ``last_violation_at`` (UTC), ``severity`` and ``flags`` (lists); each function returns a
+copy with ``severity`` and ``flags`` adjusted and never adds or removes an episode — a report, a warning or a
+discrepancy alone is never a violation.
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ def _with_flag(flags: pd.Series, mask: np.ndarray, flag: str) -> pd.Series:
     return out
 
 
+def _seen_during(episodes: pd.DataFrame, pages: pd.DataFrame) -> np.ndarray:
+    """A boolean per episode: does ``pages`` (``listing_id``, ``page_observed_at`` UTC) hold a page of the
+    episode's listing seen from ``REPORT_SLACK`` before its first violation to ``REPORT_SLACK`` after its last
+    (its first when the last is missing)?"""
+    pairs = episodes[["listing_id", "first_violation_at", "last_violation_at"]].reset_index().merge(
+        pages[["listing_id", "page_observed_at"]], on="listing_id")
+    first = pd.to_datetime(pairs["first_violation_at"], utc=True)
+    last = pd.to_datetime(pairs["last_violation_at"], utc=True).fillna(first)
+    seen = pd.to_datetime(pairs["page_observed_at"], utc=True)
+    inside = (seen >= first - REPORT_SLACK) & (seen <= last + REPORT_SLACK)
+    return episodes.index.isin(pairs.loc[inside, "index"].unique())
+
+
 def escalate_reported(episodes: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """One tier up (``watch`` → ``alert`` → ``severe`` → ``egregious``) and flag ``public_report_confirmed`` for
     each episode whose listing has a confirmed public report whose crawled page was seen during the episode (a day
@@ -33,13 +47,7 @@ def escalate_reported(episodes: pd.DataFrame, reports: pd.DataFrame) -> pd.DataF
     out = episodes.copy()
     if out.empty or reports.empty:
         return out
-    pairs = out[["listing_id", "first_violation_at", "last_violation_at"]].reset_index().merge(
-        reports[["listing_id", "page_observed_at"]], on="listing_id")
-    first = pd.to_datetime(pairs["first_violation_at"], utc=True)
-    last = pd.to_datetime(pairs["last_violation_at"], utc=True).fillna(first)
-    seen = pd.to_datetime(pairs["page_observed_at"], utc=True)
-    inside = (seen >= first - REPORT_SLACK) & (seen <= last + REPORT_SLACK)
-    hit = out.index.isin(pairs.loc[inside, "index"].unique())
+    hit = _seen_during(out, reports)
     if not hit.any():
         return out
     rank = out["severity"].map({t: i for i, t in enumerate(TIERS)}).fillna(0).astype(int)
@@ -97,12 +105,5 @@ def flag_feed_conflicts(episodes: pd.DataFrame, discrepancies: pd.DataFrame) -> 
     out = episodes.copy()
     if out.empty or discrepancies.empty:
         return out
-    pairs = out[["listing_id", "first_violation_at", "last_violation_at"]].reset_index().merge(
-        discrepancies[["listing_id", "page_observed_at"]], on="listing_id")
-    first = pd.to_datetime(pairs["first_violation_at"], utc=True)
-    last = pd.to_datetime(pairs["last_violation_at"], utc=True).fillna(first)
-    seen = pd.to_datetime(pairs["page_observed_at"], utc=True)
-    inside = (seen >= first - REPORT_SLACK) & (seen <= last + REPORT_SLACK)
-    hit = out.index.isin(pairs.loc[inside, "index"].unique())
-    out["flags"] = _with_flag(out["flags"], hit, "feed_page_conflict")
+    out["flags"] = _with_flag(out["flags"], _seen_during(out, discrepancies), "feed_page_conflict")
     return out
