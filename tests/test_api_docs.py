@@ -6,23 +6,12 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
-from api_seed import role_keys, seed_violation
 
-from pricewatch.api.serve import serve_api
 from pricewatch.enforcement.responses import DECISIONS, RESPONSES
 
 
-@pytest.fixture
-def api(db):
-    seed_violation(db)
-    keys = role_keys(db)
-    with serve_api(db) as base:
-        yield base, keys
-
-
-def test_docs_page_loads_swagger_ui_from_the_server_itself(api):
-    base, _ = api
+def test_docs_page_loads_swagger_ui_from_the_server_itself(seeded_api):
+    base, _ = seeded_api
     page = httpx.get(f"{base}/docs")
     assert page.status_code == 200 and "SwaggerUIBundle" in page.text
     urls = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(r"url: '([^']+)'", page.text)
@@ -39,13 +28,13 @@ def test_docs_page_loads_swagger_ui_from_the_server_itself(api):
     assert "text/css" in httpx.get(f"{base}/docs/assets/swagger-ui.css").headers["content-type"]
 
 
-def test_redoc_from_a_cdn_is_not_served(api):
-    base, _ = api
+def test_redoc_from_a_cdn_is_not_served(seeded_api):
+    base, _ = seeded_api
     assert httpx.get(f"{base}/redoc").status_code == 404
 
 
-def test_openapi_declares_the_bearer_scheme_on_every_operation_that_needs_a_key(api):
-    base, keys = api
+def test_openapi_declares_the_bearer_scheme_on_every_operation_that_needs_a_key(seeded_api):
+    base, keys = seeded_api
     schema = httpx.get(f"{base}/openapi.json").json()
     scheme = schema["components"]["securitySchemes"]["bearerAuth"]
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
@@ -64,8 +53,8 @@ def test_openapi_declares_the_bearer_scheme_on_every_operation_that_needs_a_key(
     assert httpx.get(f"{base}/v1/violations", headers={"authorization": f"Bearer {keys['regulator']}"}).status_code == 200
 
 
-def test_error_responses_are_documented_with_the_real_shape(api):
-    base, keys = api
+def test_error_responses_are_documented_with_the_real_shape(seeded_api):
+    base, keys = seeded_api
     schema = httpx.get(f"{base}/openapi.json").json()
     error = schema["components"]["schemas"]["ErrorOut"]
     assert error["properties"]["error"]["$ref"].endswith("/ErrorBody")
@@ -92,8 +81,8 @@ def test_error_responses_are_documented_with_the_real_shape(api):
         assert set(body) == {"error"} and body["error"]["status"] == code and body["error"]["message"]
 
 
-def test_action_and_decision_values_are_enumerated_from_the_domain(api):
-    base, keys = api
+def test_action_and_decision_values_are_enumerated_from_the_domain(seeded_api):
+    base, keys = seeded_api
     schema = httpx.get(f"{base}/openapi.json").json()
     schemas = schema["components"]["schemas"]
     assert schemas["Action"]["enum"] == list(RESPONSES) == ["delisted", "disputed", "warned"]

@@ -6,31 +6,19 @@ from __future__ import annotations
 
 import os
 
-import pytest
 import schemathesis
-from api_seed import ROLES, role_keys, seed_violation
+from api_seed import ROLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
-from pricewatch.api.serve import serve_api
-
 EXAMPLES = int(os.environ.get("PRICEWATCH_SCHEMATHESIS_EXAMPLES", "25"))
 
 
-@pytest.fixture
-def api(db):
-    """The API on 127.0.0.1 with one listing and one violation of jd's; returns (base_url, keys by role)."""
-    seed_violation(db)
-    keys = role_keys(db)
-    with serve_api(db) as base:
-        yield base, keys
-
-
-def test_no_request_from_any_role_gets_a_500_or_an_undocumented_status(api):
-    base, keys = api
+def test_no_request_from_any_role_gets_a_500_or_an_undocumented_status(seeded_api):
+    base, keys = seeded_api
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
     failures = []
     operations = [result.ok() for result in schema.get_all_operations()]

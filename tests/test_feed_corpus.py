@@ -1,23 +1,69 @@
 """A careless producer's feed files (tests/data/bad_feeds, made by make_corpus.py): none crashes ingestion, none
-loses a valid row, and every summary adds up.
+loses a valid row, and every summary adds up; `pricewatch feed validate` gives exactly the reasons ingest stores,
+and the published JSON Schema rejects every row kind validation rejects.
 
 Each file's expectation is in manifest.json: how many valid rows must be stored, how many rows the summary must
 count, and which files must end in a one-line error naming the file.
+
+The corpus is ingested once and validated once per module (``corpus_ingested``, ``corpus_checked``) and the
+corpus-wide tests read those results: ingesting it was the slowest part of the suite, and each test used to
+repeat the same pass (same files, same order, a fresh database each time).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema
 import pytest
 from sqlalchemy import func, select
 
+from pricewatch.feed.check import FileCheck, check_file
+from pricewatch.feed.json_schema import feed_schema
 from pricewatch.ingest import Ingestor
+from pricewatch.ingest.run import IngestStats
 from pricewatch.store.models import PriceObservation, RejectedRecord
 
 CORPUS = Path(__file__).parent / "data" / "bad_feeds"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
+VALIDATOR = jsonschema.Draft202012Validator(feed_schema(), format_checker=jsonschema.FormatChecker())
+
+
+@dataclass
+class Ingested:
+    """One corpus file after ``Ingestor.ingest_file``: its statistics, or what it raised; the quarantine's reasons."""
+
+    stats: IngestStats | None
+    crash: str | None
+    quarantine: Counter
+
+
+@pytest.fixture(scope="module")
+def corpus_ingested(module_db) -> dict[str, Ingested]:  # noqa: ANN001
+    """Every corpus file ingested in name order into one fresh database, with the reasons stored for each file
+    read right after that file (as the per-test passes did)."""
+    ingestor = Ingestor(module_db, source="corpus")
+    done = {}
+    for name in sorted(MANIFEST):
+        path = CORPUS / name
+        stats, crash = None, None
+        try:
+            stats = ingestor.ingest_file(path)
+        except Exception as exc:  # the defect test_no_bad_file_crashes… is about: report every file, not the first
+            crash = f"{type(exc).__name__}: {exc}"[:300]
+        with module_db.session() as s:
+            reasons = s.scalars(select(RejectedRecord.reason).where(RejectedRecord.file == str(path))).all()
+        done[name] = Ingested(stats, crash, Counter(reasons))
+    return done
+
+
+@pytest.fixture(scope="module")
+def corpus_checked() -> dict[str, FileCheck]:
+    """Every corpus file through ``check_file`` (what `pricewatch feed validate` runs); writes nothing."""
+    return {name: check_file(CORPUS / name) for name in sorted(MANIFEST)}
 
 
 def test_the_corpus_holds_at_least_200_bad_files():
@@ -25,16 +71,14 @@ def test_the_corpus_holds_at_least_200_bad_files():
     assert all((CORPUS / name).is_file() for name in MANIFEST)
 
 
-def test_no_bad_file_crashes_or_loses_a_valid_row(db):
-    ingestor = Ingestor(db, source="corpus")
+def test_no_bad_file_crashes_or_loses_a_valid_row(corpus_ingested):
     failures = []
     for name, expect in sorted(MANIFEST.items()):
-        path = CORPUS / name
-        try:
-            stats = ingestor.ingest_file(path)
-        except Exception as exc:  # the defect this test is about: report every file, not the first
-            failures.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+        done = corpus_ingested[name]
+        if done.stats is None:
+            failures.append(f"{name}: {done.crash}")
             continue
+        stats = done.stats
         counted = stats.accepted + stats.duplicate + stats.conflicts + stats.rejected
         if counted != stats.rows:
             failures.append(f"{name}: counts do not add up: {stats.summary()}")
@@ -53,12 +97,52 @@ def test_no_bad_file_crashes_or_loses_a_valid_row(db):
                                 f"{stats.errors[0][:200]}")
         elif stats.errors:
             failures.append(f"{name}: unexpected error {stats.errors[0][:200]}")
-        with db.session() as s:
-            quarantined = s.scalar(select(func.count()).select_from(RejectedRecord)
-                                   .where(RejectedRecord.file == str(path)))
+        quarantined = sum(done.quarantine.values())
         if quarantined != stats.rejected:
             failures.append(f"{name}: {stats.rejected} rejected but {quarantined} rows in quarantine")
     assert not failures, f"{len(failures)} of {len(MANIFEST)} files:\n" + "\n".join(failures)
+
+
+def test_feed_validate_gives_exactly_the_reasons_ingest_stores(corpus_ingested, corpus_checked):
+    """Every file of the bad-input corpus: the lines `feed validate` prints are the quarantine's reasons."""
+    mismatches = []
+    for name in sorted(MANIFEST):
+        checked, done = corpus_checked[name], corpus_ingested[name]
+        if done.stats is None:
+            mismatches.append(f"{name}: ingest raised {done.crash}")
+            continue
+        stats, stored = done.stats, done.quarantine
+        printed = Counter(bad.message() for bad in checked.bad)
+        if printed != stored:
+            mismatches.append(f"{name}: validate {sum(printed.values())} vs ingest {sum(stored.values())}: "
+                              f"{list((printed - stored).items())[:1]} / {list((stored - printed).items())[:1]}")
+        if checked.valid != stats.stored_or_known:
+            mismatches.append(f"{name}: {checked.valid} valid rows vs {stats.stored_or_known} stored by ingest")
+        if (checked.error is None) != (not stats.errors) or (checked.error and checked.error != stats.errors[0]):
+            mismatches.append(f"{name}: error {checked.error!r} vs ingest {stats.errors[:1]!r}")
+    assert not mismatches, f"{len(mismatches)} of {len(MANIFEST)} files:\n" + "\n".join(mismatches[:20])
+
+
+def test_the_schema_rejects_every_row_kind_the_validator_rejects_in_the_corpus(corpus_checked):
+    """Each JSON Lines row of the corpus that validation rejects (and that is a JSON object) breaks the schema."""
+    kinds: Counter = Counter()
+    accepted = []
+    for name in sorted(MANIFEST):
+        if not name.endswith(".jsonl"):
+            continue
+        lines = (CORPUS / name).read_bytes().decode("utf-8", errors="replace").splitlines()
+        for bad in corpus_checked[name].bad:
+            if bad.field == "row":
+                continue  # not a JSON object / not text: no row for a schema to judge
+            try:
+                row = json.loads(lines[bad.line - 1].lstrip("\ufeff"))
+            except (ValueError, IndexError):
+                continue
+            kinds[bad.field] += 1
+            if VALIDATOR.is_valid(row):
+                accepted.append(f"{name}:{bad.line}: {bad.reason[:100]}")
+    assert not accepted, "\n".join(accepted[:20])
+    assert len(kinds) >= 4, kinds
 
 
 @pytest.mark.parametrize("name", ["instant_00.csv", "instant_01.jsonl", "instant_02.csv", "instant_05.jsonl"])

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
-from pathlib import Path
 
 import httpx
 import jsonschema
@@ -15,15 +13,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from pricewatch.feed.check import check_file
 from pricewatch.feed.example import example_text
 from pricewatch.feed.json_schema import DOC, feed_schema, render
 from pricewatch.feed.schema import COLUMNS, validate
-from pricewatch.ingest import Ingestor
 from pricewatch.store.models import PriceObservation, RejectedRecord
 
-CORPUS = Path(__file__).parent / "data" / "bad_feeds"
-MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(feed_schema(), format_checker=jsonschema.FormatChecker())
 
 
@@ -78,47 +72,8 @@ def test_validate_writes_nothing_and_exits_1_naming_file_line_and_field(run_cli,
     assert "2 valid, 2 bad" in run_cli("feed", "validate", "--assume-tz", "Asia/Shanghai", str(path)).output
 
 
-def test_feed_validate_gives_exactly_the_reasons_ingest_stores(db):
-    """Every file of the bad-input corpus: the lines `feed validate` prints are the quarantine's reasons."""
-    ingestor = Ingestor(db, source="corpus")
-    mismatches = []
-    for name in sorted(MANIFEST):
-        path = CORPUS / name
-        checked = check_file(path)
-        stats = ingestor.ingest_file(path)
-        with db.session() as s:
-            stored = Counter(s.scalars(select(RejectedRecord.reason).where(RejectedRecord.file == str(path))).all())
-        printed = Counter(bad.message() for bad in checked.bad)
-        if printed != stored:
-            mismatches.append(f"{name}: validate {sum(printed.values())} vs ingest {sum(stored.values())}: "
-                              f"{list((printed - stored).items())[:1]} / {list((stored - printed).items())[:1]}")
-        if checked.valid != stats.stored_or_known:
-            mismatches.append(f"{name}: {checked.valid} valid rows vs {stats.stored_or_known} stored by ingest")
-        if (checked.error is None) != (not stats.errors) or (checked.error and checked.error != stats.errors[0]):
-            mismatches.append(f"{name}: error {checked.error!r} vs ingest {stats.errors[:1]!r}")
-    assert not mismatches, f"{len(mismatches)} of {len(MANIFEST)} files:\n" + "\n".join(mismatches[:20])
-
-
-def test_the_schema_rejects_every_row_kind_the_validator_rejects_in_the_corpus():
-    """Each JSON Lines row of the corpus that validation rejects (and that is a JSON object) breaks the schema."""
-    kinds: Counter = Counter()
-    accepted = []
-    for name in sorted(MANIFEST):
-        if not name.endswith(".jsonl"):
-            continue
-        lines = (CORPUS / name).read_bytes().decode("utf-8", errors="replace").splitlines()
-        for bad in check_file(CORPUS / name).bad:
-            if bad.field == "row":
-                continue  # not a JSON object / not text: no row for a schema to judge
-            try:
-                row = json.loads(lines[bad.line - 1].lstrip("\ufeff"))
-            except (ValueError, IndexError):
-                continue
-            kinds[bad.field] += 1
-            if VALIDATOR.is_valid(row):
-                accepted.append(f"{name}:{bad.line}: {bad.reason[:100]}")
-    assert not accepted, "\n".join(accepted[:20])
-    assert len(kinds) >= 4, kinds
+# The corpus-wide checks — `feed validate` gives exactly the reasons ingest stores, and the schema rejects every
+# row kind validation rejects — are in tests/test_feed_corpus.py, which ingests and validates the corpus once.
 
 
 BAD_ROWS = {
