@@ -99,3 +99,30 @@ def test_sku_from_a_visible_label(label, sku):
     product = extract_product(page, "https://shop.example.com/p/1")
     assert product.sku == sku
     assert product.sources["sku"] == "page"
+
+
+def test_numbers_in_lists_are_not_list_prices():
+    # "list" alone names a list of things: a header phone number in Bootstrap's list-inline, a model number or a
+    # size in a specification list were read as list prices (€40,245,430, £21,333,416, £200 on real shop pages)
+    page = """<html lang="en"><body><header><ul class="list-inline"><li><a href="tel:+38640245430">040 245 430</a>
+    </li></ul></header><h1>Nitrile gloves 100</h1><span class="price">£17.49</span>
+    <dl class="product-specifications-list"><dt>Model number</dt><dd class="product-specification-list__value">
+    21333416</dd><dt>Size</dt><dd class="product-specification-list__value">L200 x W150cm</dd></dl></body></html>"""
+    product = extract_product(page, "https://shop.example.co.uk/p/1")
+    assert (product.price, product.list_price) == (pytest.approx(17.49), None)
+    with_rrp = page.replace('<span class="price">', '<span class="list-price">£24.99</span><span class="price">')
+    assert extract_product(with_rrp, "https://shop.example.co.uk/p/1").list_price == pytest.approx(24.99)
+
+
+def test_a_comparison_table_of_other_products_gives_no_price():
+    # Amazon with no featured offer ("See all buying options") shows prices only in a comparison table of other
+    # products; one of those was read as the page's price
+    page = """<html lang="es"><body><h1 id="productTitle">Aspirador robot</h1><div id="buybox">
+    <a href="/gp/offer-listing/B0">Ver todas las opciones de compra</a></div>
+    <table class="_product-comparison-desktop_desktopFaceoutStyle_table__1"><tr>
+    <td class="_product-comparison-desktop_desktopFaceoutStyle_tableAttribute__2"><span class="a-price">
+    <span class="a-offscreen">14,00€</span></span></td></tr></table></body></html>"""
+    assert extract_product(page, "https://www.amazon.es/dp/B01").price is None
+    bought = page.replace('<div id="buybox">', '<div id="buybox"><span class="a-price"><span class="a-offscreen">'
+                                               '239,99€</span></span>')
+    assert extract_product(bought, "https://www.amazon.es/dp/B01").price == pytest.approx(239.99)

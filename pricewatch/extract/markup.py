@@ -108,7 +108,7 @@ class PageIndex:
             if "price" in kinds and prop != "price":
                 self.price.append(el)
             if "struck" in kinds and tag not in ("del", "s", "strike") and (
-                    STRUCK_CLASS.search(cls) or "a-text-price" in cls):
+                    FORMER_PRICE_CLASS.search(cls) or "a-text-price" in cls):
                 self.struck.append(el)
             if "stock" in kinds and prop != "availability":
                 self.stock.append(el)
@@ -133,7 +133,7 @@ class PageIndex:
 
 
 # class/id tokens of areas that are not the product's own current price
-_AWAY = re.compile(r"related|recommend|similar|carousel|sponsored|also-?bought|upsell|cross-?sell|猜你喜欢|推荐|"
+_AWAY = re.compile(r"related|recommend|similar|comparison|carousel|sponsored|also-?bought|upsell|cross-?sell|猜你喜欢|推荐|"
                    r"mini-?cart|minicart|mini-?basket|cart-?(?:total|summary|price|count)|basket-?(?:price|total|count)|"
                    r"shipping|delivery|freight|versand|livraison|installment|instalment|financing|monthly|"
                    r"unit-?price|price-?per|base-?price|grundpreis", re.I)
@@ -142,6 +142,14 @@ _AWAY = re.compile(r"related|recommend|similar|carousel|sponsored|also-?bought|u
 STRUCK_CLASS = re.compile(r"(?:^|[-_\s])(?:old|was|list|original|strike|striked|strikethrough|rrp|uvp|msrp|compare|"
                           r"before|regular|crossed|crossed-out|former|reference|barred)(?:$|[-_\s]|price|Price)|(?:^|[a-z])(?:Old|Was|List|Original|"
                           r"Strike|Compare|Regular|Former)Price")
+# the struck / former prices a list price is read from: as STRUCK_CLASS, but "list" only joined to "price"
+# (list-price, listPrice). Alone it names a list of things — Bootstrap's list-inline / list-unstyled, Amazon's
+# a-unordered-list, price-list: prices inside one are still passed over as the current price (STRUCK_CLASS), but
+# its text is no former price (a shop's phone number in a header list-inline was read as a €40,245,430 list price)
+FORMER_PRICE_CLASS = re.compile(r"(?:^|[-_\s])(?:old|was|original|strike|striked|strikethrough|rrp|uvp|msrp|"
+                                r"compare|before|regular|crossed|crossed-out|former|reference|barred)"
+                                r"(?:$|[-_\s]|price|Price)|(?:^|[-_\s])list[-_]?(?:price|Price)|"
+                                r"(?:^|[a-z])(?:Old|Was|List|Original|Strike|Compare|Regular|Former)Price")
 PER_UNIT = re.compile(r"(?:/|\bper\b|\bje\b|\bpro\b|\bpar\b|\bpor\b|\bal\b)\s*(?:\d+\s*)?(?:ml|cl|l|g|kg|oz|lb|m|"
                       r"pcs?|stück|stk|piece|unit|each|ea|item|count|tablet)s?\b|单价|単価|grundpreis", re.I)
 SHIPPING_TEXT = re.compile(r"shipping|delivery|postage|versand|livraison|env[ií]o|spedizione|verzend|运费|運費|"
