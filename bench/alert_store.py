@@ -226,7 +226,7 @@ def main() -> None:
         label = "endpoint on jd (all events)" if endpoint else "no endpoint"
         n = len(episodes)
         print(f"  {label}: {old[1]}, {old[2]} outbox rows; identical rows: yes")
-        for name, (seconds, cpu) in results.items():
+        for name, ((seconds, cpu), *_) in results.items():
             print(f"    {name + ':':15} {seconds:8.2f} s wall {seconds / n * 1e3:7.3f} ms/alert, "
                   f"{cpu:8.2f} s CPU (this process) {cpu / n * 1e3:7.3f} ms/alert")
         print(f"    batched is {old[0][0] / new[0][0]:.1f}x faster (wall), {old[0][1] / new[0][1]:.1f}x less CPU")
