@@ -179,7 +179,8 @@ def reset(db, endpoint: bool) -> None:  # noqa: ANN001
 
 
 def dump(db) -> tuple[list, list]:  # noqa: ANN001
-    """Alerts and outbox rows, comparable across runs: ids by rank, write-time values left out."""
+    """Alerts and outbox rows, comparable across runs: alert ids by rank, endpoints by URL, write-time values left
+    out."""
     skip = {"id", "detected_at", "updated_at", "closed_at"}
     with db.engine.connect() as conn:
         alerts = [dict(r._mapping) for r in conn.execute(select(Alert.__table__).order_by(Alert.id))]
@@ -189,12 +190,13 @@ def dump(db) -> tuple[list, list]:  # noqa: ANN001
             history = [{k: v for k, v in h.items() if k != "at"} for h in a["history"]]
             out_alerts.append({**{k: v for k, v in a.items() if k not in skip}, "history": history,
                                "closed": a["closed_at"] is not None})
+        urls = dict(conn.execute(select(WebhookEndpoint.id, WebhookEndpoint.url)).all())  # ids differ per reset
         deliveries = []
         for d in conn.execute(select(WebhookDelivery.__table__).order_by(WebhookDelivery.id)):
             payload = json.loads(json.dumps(d.payload))
             payload["violation"]["id"] = rank[payload["violation"]["id"]]
             payload["requested_action"].pop("deadline")
-            deliveries.append((d.event_type, rank[d.alert_id], d.endpoint_id, d.status, d.attempts, payload))
+            deliveries.append((d.event_type, rank[d.alert_id], urls[d.endpoint_id], d.status, d.attempts, payload))
     return out_alerts, deliveries
 
 
