@@ -75,6 +75,9 @@ CASES = [
     ("3 100р.", None, 3100.0, "RUB", None, None),
     ("1.837, 32 €", None, 1837.32, "EUR", None, None),
     ("€ 10.00 € 8.00 – € 10.00", None, 10.0, "EUR", None, None),
+    # an Amazon format list: the amount with its cents ends before the next number (price-parser joined 12493)
+    ("Audio CD $12.49 3 Used from $15.71 16 New from $12.49", "US", 12.49, "USD", None, None),
+    ("35€ 99", "FR", 35.99, "EUR", None, None),  # cents after the symbol still belong to the amount
 ]
 
 

@@ -149,7 +149,12 @@ def parse_price(text: str | None, country: str | None = None, currency_hint: str
     number, adjacent = _priced_number(segment, country)
     if number is not None and low is None:
         segment = segment[number.start():]
-    amount, symbol = _amount(segment, None)
+    if number is not None and low is None and re.search(r"[.,]\d{1,2}$", number.group(0)):
+        # a number that already has its cents ends the amount: price-parser joined "$12.49 3 Used from …" into
+        # 12493 (an Amazon format list); "35€ 99" (cents written after the symbol) keeps reading 35.99
+        amount, symbol = _amount(number.group(0), None)
+    else:
+        amount, symbol = _amount(segment, None)
     if low is not None:
         amount = low
     found = how = None
