@@ -10,8 +10,8 @@ Writing is batched (issue 13), with the same rows as one ORM object and flush pe
 
 - New alerts are built in memory with their final state (a new episode that is already over is inserted closed,
   its history holding both the opening and the closing entry) and inserted in bulk with
-  ``INSERT … RETURNING id`` in parameter order (executemany: insertmanyvalues on SQLite ≥ 3.35 and PostgreSQL),
-  in the order of the episodes, so their ids ascend as before.
+  ids reserved from the sequence and the rows sent by COPY on PostgreSQL (``pricewatch.store.bulk``), one
+  ``executemany`` on SQLite, in the order of the episodes, so their ids ascend as before.
 - Matched alerts (updates, closes: few on a re-run) stay ORM objects, loaded with one IN query per 5,000 listings.
 - Webhook events: the enabled endpoints are loaded once; with none, no payload is built. Otherwise the listings,
   platforms and sellers are preloaded (IN queries) and each event's payload is built when the event happens (the
@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import insert, select, text
 
+from pricewatch.store.bulk import copy_rows, reserve_ids
 from pricewatch.store.engine import Database
 from pricewatch.store.models import Alert, WebhookDelivery, utcnow
 from pricewatch.webhooks.outbox import delivery_rows, enabled_endpoints, platform_endpoints, subscribed
@@ -37,7 +38,7 @@ from pricewatch.webhooks.payload import load_payload_context
 
 ACTIVE = ("open", "notified", "acknowledged")
 SLACK = timedelta(days=1)
-CHUNK = 5000  # ids per IN query, rows per INSERT statement (executed in pages by insertmanyvalues)
+CHUNK = 5000  # ids per IN query, rows per INSERT statement (SQLite)
 
 
 @dataclass
@@ -169,13 +170,18 @@ def save_episodes(db: Database, episodes: pd.DataFrame, *, actor: str = "detect"
 def _insert_alerts(conn, rows: list[dict]) -> list[int]:  # noqa: ANN001
     """Insert ``rows`` into ``alert``; their ids, in the order of ``rows``.
 
-    PostgreSQL: ``INSERT … RETURNING id`` in parameter order (insertmanyvalues, pages of many rows). SQLAlchemy
-    runs that statement one row at a time on SQLite (no way there to tie returned rows to parameters), so on
-    SQLite the rows go in one ``executemany`` instead: the insert holds the database's only write lock until
+    PostgreSQL: ids reserved from the sequence, rows sent by COPY (:mod:`pricewatch.store.bulk`). Other servers:
+    ``INSERT … RETURNING id`` in parameter order (insertmanyvalues). SQLAlchemy runs that one row at a time on
+    SQLite (no way there to tie returned rows to parameters), so on SQLite the rows go in one ``executemany``: the insert holds the database's only write lock until
     commit and each new ``INTEGER PRIMARY KEY`` is the largest so far + 1, so the ids are the consecutive run
     ending at ``last_insert_rowid()``; one query checks that they hold the rows' listings, in order."""
     if not rows:
         return []
+    if conn.dialect.name == "postgresql":
+        # ids from the sequence, rows by COPY (pricewatch.store.bulk: a long multi-row INSERT costs more to parse)
+        ids = reserve_ids(conn, Alert.__table__, len(rows))
+        copy_rows(conn, Alert.__table__, [{**row, "id": i} for row, i in zip(rows, ids)])
+        return ids
     if conn.dialect.name != "sqlite":
         return conn.execute(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), rows).scalars().all()
     conn.execute(insert(Alert), rows)
@@ -239,6 +245,9 @@ class _Outbox:
             payload["violation"]["id"] = alert.id
             for row in rows:
                 row["alert_id"] = alert.id
+        if conn.dialect.name == "postgresql":
+            copy_rows(conn, WebhookDelivery.__table__, self.rows)  # in event order: ids ascend as events happened
+            return
         statement = insert(WebhookDelivery)
         for start in range(0, len(self.rows), CHUNK):
             conn.execute(statement, self.rows[start:start + CHUNK])
