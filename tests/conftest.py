@@ -2,18 +2,17 @@
 
 Backend choice: ``PRICEWATCH_TEST_BACKEND=sqlite`` (default) or ``postgresql``. On PostgreSQL each test gets its
 own database cloned from a per-worker template that already carries the schema, so tests are isolated and
-fast (the clone is made while the previous test runs and dropped while the next one runs: ``_Clones``). The
-server is ``PRICEWATCH_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``). When
-PostgreSQL is selected but unreachable the tests fail; they never skip.
+fast. The server is ``PRICEWATCH_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
+When PostgreSQL is selected but unreachable the tests fail; they never skip.
 
 Backend-independent tests (marker ``backend_independent``, set here at collection, never by hand): a test whose
-fixtures do not reach ``pg_template`` — the root of every database fixture below (``pg_clones``,
-``database_url``, ``db``, ``workdir``, ``run_cli``, ``module_db``) — and whose module never reads this file's
-``BACKEND``/``PG_ADMIN_URL`` runs exactly the same code whichever backend is selected, because
-``PRICEWATCH_TEST_BACKEND`` and ``PRICEWATCH_TEST_PG`` are read nowhere else (not by pricewatch itself).
-``make test-postgres`` deselects those tests (``-m "not backend_independent"``): they already ran in the SQLite
-half. A new fixture that opens a database must depend on ``pg_template`` (directly or through ``database_url``)
-so that its tests stay in both halves; a module that reads ``BACKEND`` itself is kept whole.
+fixtures do not reach ``pg_template`` — the root of every database fixture below (``database_url``, ``db``,
+``workdir``, ``run_cli``, ``module_db``) — and whose module never reads this file's ``BACKEND``/``PG_ADMIN_URL``
+runs exactly the same code whichever backend is selected, because ``PRICEWATCH_TEST_BACKEND`` and
+``PRICEWATCH_TEST_PG`` are read nowhere else (not by pricewatch itself). ``make test-postgres`` deselects those
+tests (``-m "not backend_independent"``): they already ran in the SQLite half. A new fixture that opens a
+database must depend on ``pg_template`` (directly or through ``database_url``) so that its tests stay in both
+halves; a module that reads ``BACKEND`` itself is kept whole.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,87 +59,37 @@ def pg_template(worker_id: str = "master") -> Iterator[str | None]:
     admin.dispose()
 
 
-class _Clones:
-    """This worker's PostgreSQL test databases, each a fresh clone of the template used by one test (or module)
-    and never again. A clone is made one test ahead and dropped behind, on one background thread, so that CREATE
-    DATABASE and DROP DATABASE (each up to a second or more on a loaded machine) overlap a test instead of
-    lengthening its set-up and teardown. An error on that thread surfaces in the next ``take`` or at the end."""
-
-    def __init__(self, template: str) -> None:
-        self.template = template
-        self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-clones")
-        self.ahead: Future = self.thread.submit(self._create)
-        self.dropping: list[Future] = []
-
-    def _create(self) -> str:
-        name = f"pw_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
-        return name
-
-    def _drop(self, name: str) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    def take(self) -> str:
-        """A database no test has seen (schema only); the next one starts being made at once."""
-        for done in [f for f in self.dropping if f.done()]:
-            self.dropping.remove(done)
-            done.result()  # a failed DROP is an error, not a leak
-        name = self.ahead.result()
-        self.ahead = self.thread.submit(self._create)
-        return name
-
-    def drop(self, name: str) -> None:
-        self.dropping.append(self.thread.submit(self._drop, name))
-
-    def close(self) -> None:
-        self.drop(self.ahead.result())
-        self.thread.shutdown(wait=True)
-        for done in self.dropping:
-            done.result()
-        self.admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def pg_clones(pg_template: str | None) -> Iterator[_Clones | None]:
-    if pg_template is None:
-        yield None
-        return
-    clones = _Clones(pg_template)
-    yield clones
-    clones.close()  # before pg_template drops the template
-
-
 @contextmanager
-def _fresh_database(directory: Path, clones: _Clones | None) -> Iterator[str]:
+def _fresh_database(directory: Path, pg_template: str | None) -> Iterator[str]:
     """A fresh, empty (schema only) database, removed afterwards; its URL."""
     if BACKEND != "postgresql":
         yield f"sqlite:///{directory / 'pricewatch.db'}"
         return
-    name = clones.take()
-    try:
-        yield _pg_url(name)
-    finally:
-        clones.drop(name)
+    name = f"pw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, pg_clones: _Clones | None) -> Iterator[str]:
+def database_url(tmp_path: Path, pg_template: str | None) -> Iterator[str]:
     """A fresh, empty (schema only) database for this test; its URL."""
-    with _fresh_database(tmp_path, pg_clones) as url:
+    with _fresh_database(tmp_path, pg_template) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def module_db(tmp_path_factory: pytest.TempPathFactory, pg_clones: _Clones | None) -> Iterator[Database]:
+def module_db(tmp_path_factory: pytest.TempPathFactory, pg_template: str | None) -> Iterator[Database]:
     """An open, upgraded database shared by the tests of one module, for a set-up too costly to repeat per test
     (tests/test_feed_corpus.py ingests its whole corpus once). Its tests must only read what that set-up wrote."""
     from pricewatch.store import open_database
 
     directory = tmp_path_factory.mktemp("module_db")
-    with _fresh_database(directory, pg_clones) as url, pytest.MonkeyPatch.context() as mp:
+    with _fresh_database(directory, pg_template) as url, pytest.MonkeyPatch.context() as mp:
         mp.chdir(directory)  # no pricewatch.toml of the caller's is read
         mp.delenv("PRICEWATCH_CONFIG", raising=False)
         database = open_database(load_settings(), url=url)
