@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -147,6 +148,9 @@ class PriceObservation(Base):
         UniqueConstraint("listing_id", "observed_at", "source", name="uq_price_observation_listing_time_source"),
         # BRIN on PostgreSQL (partitions fill in time order; a B-tree on SQLite)
         Index("ix_price_observation_observed_at", "observed_at", postgresql_using="brin"),
+        # evidence lookups by listing touch only the rows with a page snapshot (revision 0007)
+        Index("ix_price_observation_evidence", "listing_id", "observed_at", postgresql_include=["snapshot_sha256"],
+              postgresql_where=text("snapshot_sha256 IS NOT NULL"), sqlite_where=text("snapshot_sha256 IS NOT NULL")),
     )
     # On PostgreSQL the table is partitioned by month on observed_at (revision 0006, pricewatch.store.partitions)
     # and its primary key there is (id, observed_at), as partitioning requires; id alone stays unique (one
