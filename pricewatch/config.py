@@ -73,6 +73,7 @@ class _Feeds(_Section):
 
 class _Crawl(_Section):
     contact_url: str | None = None
+    concurrency: int | None = Field(default=None, gt=0)  # requests in flight per worker, all domains together
     concurrency_per_domain: int | None = Field(default=None, gt=0)
     autothrottle: bool | None = None
     http_cache: bool | None = None

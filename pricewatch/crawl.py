@@ -84,7 +84,8 @@ def _child(argv: list[str]) -> None:
     crawl = load_settings().section("crawl")
     if crawl.get("contact_url"):
         settings.set("USER_AGENT", f"pricewatch/0.1 (+{crawl['contact_url']})")
-    for key, name in (("concurrency_per_domain", "CONCURRENT_REQUESTS_PER_DOMAIN"),
+    for key, name in (("concurrency", "CONCURRENT_REQUESTS"),
+                      ("concurrency_per_domain", "CONCURRENT_REQUESTS_PER_DOMAIN"),
                       ("autothrottle", "AUTOTHROTTLE_ENABLED"), ("http_cache", "HTTPCACHE_ENABLED"),
                       ("retry_times", "RETRY_TIMES"), ("download_timeout", "DOWNLOAD_TIMEOUT")):
         if key in crawl:

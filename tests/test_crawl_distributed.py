@@ -87,9 +87,13 @@ def test_two_workers_fetch_every_page_exactly_once_between_them(db, workdir, dat
 
     env = dict(os.environ, PRICEWATCH_DATABASE_URL=database_url, PRICEWATCH_CRAWL_QUEUE=queue_name,
                PRICEWATCH_REDIS_URL=REDIS)
-    # product pages answer after 0.3 s so the crawl outlasts Scrapy's 5 s idle heartbeat: a worker that finds the
-    # queue still empty at start-up polls it again only then, and must still find work to share
-    with market_for(scenario, 0.3) as market:
+    # each worker holds at most 4 requests (2 downloading) and product pages answer after 0.4 s, so the queue keeps
+    # work for several seconds whichever worker starts first: with Scrapy's default 32 the first worker took every
+    # page before a worker slow to start on a loaded machine (CI) looked, and a worker that finds the queue empty
+    # polls it again only at Scrapy's 5 s idle heartbeat
+    (workdir / "pricewatch.toml").write_text(
+        "[crawl]\nconcurrency = 4\nconcurrency_per_domain = 2\nautothrottle = false\n", encoding="utf-8")
+    with market_for(scenario, 0.4) as market:
         first, second = worker(market, queue_name, env), worker(market, queue_name, env)
         a, b = summary_of(first), summary_of(second)
         hits = dict(market.hits)
