@@ -8,13 +8,12 @@ monitor's market levels need all listings, so a bucket that saw only its own lis
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select, text
 
 from pricewatch.detect import run_detection
-from pricewatch.detect.buckets import Bucket, bucket_of, buckets
+from pricewatch.detect.buckets import Bucket, buckets_from_bounds, listing_ranges
 from pricewatch.detect.load import load_listings, load_observations
 from pricewatch.detect.partitions import run_partitioned
 from pricewatch.detect.run import last_run
@@ -146,26 +145,53 @@ def test_partitioned_rerun_changes_nothing(db, scenario):
 def test_buckets_split_listings_into_disjoint_sets_that_cover_them_all(db, scenario):
     _load(db, scenario)
     everything = load_observations(db)
-    seen_listings, seen_rows = [], 0
-    for bucket in buckets(4):
+    every = listing_ranges(db, 4)
+    assert [b.index for b in every] == [0, 1, 2, 3] and {b.count for b in every} == {4}
+    assert every[0].lo is None and every[-1].hi is None  # open at both ends: every id has a bucket
+    seen_listings, seen_rows, sizes = [], 0, []
+    for bucket in every:
         obs = load_observations(db, bucket=bucket)
         listings = load_listings(db, bucket=bucket)
         assert set(obs["listing_id"]) <= set(listings.index)
-        # the SQL hash and the Python one agree
-        assert (bucket_of(listings.index, 4) == bucket.index).all()
+        # the SQL condition and the Python one agree
+        assert bucket.contains(listings.index).all()
+        assert not bucket.contains(everything.loc[~everything["listing_id"].isin(listings.index),
+                                                  "listing_id"]).any()
         seen_listings += list(listings.index)
         seen_rows += len(obs)
+        sizes.append(len(listings))
     assert seen_rows == len(everything)
     assert sorted(seen_listings) == sorted(load_listings(db).index)
     assert len(set(seen_listings)) == len(seen_listings)
-    # consecutive ids spread over every bucket
-    counts = np.bincount(bucket_of(np.arange(1, 4001), 4), minlength=4)
-    assert counts.min() > 900
+    # about equal numbers of listings per bucket (NTILE: sizes differ by at most one)
+    assert max(sizes) - min(sizes) <= 1, sizes
+    # ranges: each bucket's ids lie above the previous bucket's
+    firsts = [b.lo for b in every[1:]]
+    assert firsts == sorted(firsts) and len(set(firsts)) == 3
+
+
+def test_a_listing_added_after_the_ranges_were_drawn_falls_in_the_last_bucket():
+    every = buckets_from_bounds([100, 200], 3)
+    assert [(b.lo, b.hi) for b in every] == [(None, 100), (100, 200), (200, None)]
+    assert [b.contains([10**9]).item() for b in every] == [False, False, True]
+    assert [b.contains([99, 100, 199]).tolist() for b in every] == \
+        [[True, False, False], [False, True, True], [False, False, False]]
+
+
+def test_fewer_listings_than_buckets_leave_empty_buckets(db):
+    assert [(b.lo, b.hi) for b in listing_ranges(db, 3)] == [(None, 0), (0, 0), (0, None)]  # no listings at all
+    every = buckets_from_bounds([7], 4)  # two listings (ids 3 and 7) in four buckets
+    assert [(b.lo, b.hi) for b in every] == [(None, 7), (7, 7), (7, 7), (7, None)]
+    assert sum(b.contains([3, 7]).sum() for b in every) == 2
 
 
 def test_bucket_bounds_are_checked():
     with pytest.raises(ValueError, match="bucket 4 of 4"):
         Bucket(4, 4)
+    with pytest.raises(ValueError, match="upper bound 3 below lower 5"):
+        Bucket(0, 2, 5, 3)
+    with pytest.raises(ValueError, match="0 buckets"):
+        listing_ranges(None, 0)
 
 
 def test_cli_detect_partitions(db, scenario, run_cli):

@@ -17,7 +17,7 @@ import pytest
 
 from analysis.detect import market_context, market_parts, prepare
 from analysis.presets import load_presets
-from pricewatch.detect.buckets import buckets
+from pricewatch.detect.buckets import listing_ranges
 from pricewatch.detect.load import load_listings, load_observations
 from pricewatch.detect.market_pass import context_from, key_hash, reduce_shard
 from pricewatch.detect.partitions import LISTING_COLUMNS, bucket_parts
@@ -41,7 +41,7 @@ def market(module_db):
 
 
 def _sharded(db, emergencies, presets, partitions: int, shards: int):
-    maps = [bucket_parts(b, db, emergencies, presets, True, None, shards) for b in buckets(partitions)]
+    maps = [bucket_parts(b, db, emergencies, presets, True, None, shards) for b in listing_ranges(db, partitions)]
     results = [reduce_shard([pieces[k] for _, pieces in maps]) for k in range(shards)]
     return context_from([summary for summary, _ in maps], results)
 
@@ -72,7 +72,7 @@ def test_sharded_market_context_equals_one_pass(market, partitions, shards):
 def test_shards_divide_the_work(market):
     """Every shard gets a share: no shard is handed everything (the point of sharding)."""
     db, emergencies, presets, _ = market
-    (_, pieces), = [bucket_parts(b, db, emergencies, presets, True, None, 4) for b in buckets(1)]
+    (_, pieces), = [bucket_parts(b, db, emergencies, presets, True, None, 4) for b in listing_ranges(db, 1)]
     sizes = np.array([len(p.index_ratios.group) + len(p.market_ratios.group) for p in pieces])
     assert (sizes > 0).all() and sizes.max() < sizes.sum() * 0.6
 

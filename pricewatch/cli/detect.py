@@ -22,7 +22,7 @@ REASON_TEXT = {
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="Show what the last run evaluated and what it could not, by reason (does not run detection).")
 @click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Detect in N listing buckets (a stable hash of the listing id), one bucket's observations in "
+              help="Detect in N listing buckets (ranges of listing ids of about equal size), one bucket's observations in "
               "memory at a time: the same alerts as a plain run, with memory bounded by the bucket. Default with "
               "--cluster: about 25,000 listings a bucket, at least two per worker.")
 @click.option("--cluster", "cluster", default=None, metavar="local:W|tcp://HOST:PORT|none",

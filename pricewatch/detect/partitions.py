@@ -1,6 +1,6 @@
 """Partitioned detection: the same alerts as one pass over everything, computed bucket by bucket in bounded memory.
 
-Listings are split into N hash buckets (:mod:`pricewatch.detect.buckets`). Detection then makes two passes:
+Listings are split into N buckets of contiguous listing ids (:mod:`pricewatch.detect.buckets`). Detection then makes two passes:
 
 1. **market pass** — each bucket's observations are streamed from the database and reduced to what the figures
    that need *all* listings are made of (:func:`analysis.detect.market_parts`): the category index's daily ratios,
@@ -41,7 +41,7 @@ from analysis.detect import MarketContext, judge, market_parts, prepare
 from analysis.presets import Preset, load_presets
 from pricewatch.alerts.store import SaveStats, save_episodes
 from pricewatch.config import Settings
-from pricewatch.detect.buckets import Bucket, buckets
+from pricewatch.detect.buckets import Bucket, listing_ranges
 from pricewatch.detect.load import load_listings, load_observations
 from pricewatch.detect.market_pass import BucketSummary, ShardPiece, context_from, reduce_shard, split_parts
 from pricewatch.detect.run import DetectStats, _record_run, coverage_examples, coverage_json, enrich_episodes
@@ -230,7 +230,7 @@ def run_partitioned(db: Database, partitions: int, *, monitor_uncovered: bool = 
     emergencies = emergencies_frame(db)
     presets = load_presets()
     settings = runner.database(db)
-    every = buckets(partitions)
+    every = listing_ranges(db, partitions)
 
     # each machine keeps its buckets' frames between the passes in a folder of its own temporary directory
     # (and the market pass's shards, in one process)
