@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, text
 
 from pricewatch.detect import run_detection
 from pricewatch.detect.buckets import Bucket, buckets_from_bounds, listing_ranges
-from pricewatch.detect.load import load_listings, load_observations
+from pricewatch.detect.load import _plan_for_reading, load_listings, load_observations
 from pricewatch.detect.partitions import run_partitioned
 from pricewatch.detect.run import last_run
 from pricewatch.emergency import add_emergency
@@ -210,3 +210,27 @@ def test_empty_database_partitioned(db):
     assert stats.observations == 0 and stats.episodes == 0
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM detect_run")).scalar() == 1
+
+
+def test_a_bounded_bucket_is_read_through_the_id_index_without_jit(db, scenario):
+    """PostgreSQL: a bucket's reads run with JIT off and, for a bounded id range, without sequential scans — the
+    planner otherwise reads every page of every month per bucket (load.py, ``_plan_for_reading``). SQLite: no
+    settings, the same rows."""
+    _load(db, scenario)
+    bucket = listing_ranges(db, 4)[1]
+    assert bucket.lo is not None and bucket.hi is not None
+    sql = f"SELECT listing_id, price FROM price_observation WHERE {bucket.listing_filter('listing_id')}"
+    with db.engine.connect() as conn:
+        _plan_for_reading(conn, db, bucket)
+        if db.dialect == "sqlite":
+            assert len(conn.exec_driver_sql(sql).all()) == len(load_observations(db, bucket=bucket))
+            return
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+    assert "Seq Scan" not in plan and "Index" in plan, plan
+    with db.engine.connect() as conn:  # SET LOCAL: gone with the read's transaction
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
+        _plan_for_reading(conn, db, listing_ranges(db, 1)[0])  # no bounds: a scan of everything stays allowed
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"

@@ -41,6 +41,7 @@ def load_observations(db: Database, *, with_shipping: bool = False, bucket: Buck
         sql += f" WHERE {bucket.listing_filter('listing_id')}"
     width = 6 if with_shipping else 5
     with db.engine.connect() as conn:
+        _plan_for_reading(conn, db, bucket)
         data = _copy_numbers(conn, sql, width) if postgres else _fetch_numbers(conn, sql, width)
     frame = pd.DataFrame({
         "listing_id": data[:, 0].astype("int64"),
@@ -52,6 +53,23 @@ def load_observations(db: Database, *, with_shipping: bool = False, bucket: Buck
     if with_shipping:
         frame["shipping"] = data[:, 5]
     return frame
+
+
+def _plan_for_reading(conn, db: Database, bucket: Bucket | None) -> None:  # noqa: ANN001
+    """PostgreSQL planner settings for the rest of this read's transaction (``SET LOCAL``: gone at its end).
+
+    - ``jit = off``: these are plain projections, and compiling them for every monthly partition cost more than the
+      read itself (16.8 s of JIT for a 9.5 s bucket read over 87 partitions);
+    - ``enable_seqscan = off`` for a bucket with bounds: its id range holds a few percent of each month's rows, and
+      they lie together on disk (ids are handed out in feed order), but the planner sees no correlation between
+      ``listing_id`` and the heap order of day-ordered rows and prefers a parallel scan of every partition — the
+      whole table read once per bucket (851,000 pages where the bitmap scan of the range reads 30,000: 9.5 s
+      against 1.2 s for 1.4 M rows at 56 M observations, ``EXPLAIN (ANALYZE, BUFFERS)``)."""
+    if db.dialect != "postgresql":
+        return
+    conn.exec_driver_sql("SET LOCAL jit = off")
+    if bucket is not None and (bucket.lo is not None or bucket.hi is not None):
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
 
 def _fetch_numbers(conn, sql: str, width: int) -> np.ndarray:  # noqa: ANN001
@@ -96,12 +114,12 @@ def load_listings(db: Database, *, bucket: Bucket | None = None) -> pd.DataFrame
             .outerjoin(Seller, Seller.id == Listing.seller_id))
     where = "unit_price IS NOT NULL" + (f" AND {bucket.listing_filter('listing_id')}" if bucket is not None else "")
     if db.dialect == "postgresql" and bucket is not None:
-        # per listing of the bucket, the newest priced row straight from the (listing_id, observed_at, …) index of
-        # each month: half the time of a MAX per listing joined back, which reads every row of those listings
+        # per listing of the bucket, its newest priced row: one ordered pass over the bucket's rows (the id range's
+        # pages, as the observations were read) — 1.3 s for 25,000 listings at 56 M observations, against 2.2 s
+        # for a LATERAL probe of every month's index per listing and more for a MAX per listing joined back
         # (for all listings at once, that hash join over one pass of the table is the faster plan)
-        latest = ("SELECT l.id, o.currency, o.quantity_unit, o.quantity FROM listing l CROSS JOIN LATERAL "
-                  "(SELECT currency, quantity_unit, quantity FROM price_observation p WHERE p.listing_id = l.id "
-                  f"AND p.unit_price IS NOT NULL ORDER BY p.observed_at DESC LIMIT 1) o WHERE {bucket.condition('l.id')}")
+        latest = ("SELECT DISTINCT ON (listing_id) listing_id, currency, quantity_unit, quantity "
+                  f"FROM price_observation WHERE {where} ORDER BY listing_id, observed_at DESC")
     else:
         latest = ("SELECT o.listing_id, o.currency, o.quantity_unit, o.quantity FROM price_observation o "
                   f"JOIN (SELECT listing_id, MAX(observed_at) AS at FROM price_observation WHERE {where} "
@@ -111,6 +129,7 @@ def load_listings(db: Database, *, bucket: Bucket | None = None) -> pd.DataFrame
         stmt = stmt.where(text(bucket.condition("listing.id")))
     with db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
+        _plan_for_reading(conn, db, bucket)
         units = conn.exec_driver_sql(latest).all()
     frame = pd.DataFrame(rows, columns=["id", "platform", "listing_key", "seller_key", "category", "region", "title",
                                         "url", "first_seen_at", "quantity_source", "unnormalised_reason",
