@@ -146,6 +146,7 @@ def load_evidence(db: Database, listing_ids: list[int]) -> pd.DataFrame:
     """Evidence hashes of the given listings' observations: listing_id, observed_at, snapshot_sha256."""
     out = []
     with db.engine.connect() as conn:
+        _plan_for_reading(conn, db, None)
         for start in range(0, len(listing_ids), 900):
             part = [int(x) for x in listing_ids[start:start + 900]]
             marks = ", ".join(str(x) for x in part)
