@@ -219,7 +219,7 @@ def test_a_bounded_bucket_is_read_through_the_id_index_without_jit(db, scenario)
     _load(db, scenario)
     bucket = listing_ranges(db, 4)[1]
     assert bucket.lo is not None and bucket.hi is not None
-    sql = f"SELECT listing_id, price FROM price_observation WHERE {bucket.listing_filter('listing_id')}"
+    sql = f"SELECT listing_id, price FROM price_observation WHERE {bucket.condition('listing_id')}"
     with db.engine.connect() as conn:
         _plan_for_reading(conn, db, bucket)
         if db.dialect == "sqlite":

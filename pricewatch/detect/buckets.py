@@ -10,7 +10,8 @@ index of every monthly partition. Listing ids are handed out in the order listin
 shop after another) and observations are written in feed order, so the rows of a range of ids lie together on
 disk. A hash bucket (every N-th listing) has a row or two on every page of the table: each bucket then reads the
 whole table, and a run reads it N times — linear while the table stays in the page cache, quadratic after
-(docs/scale.md: 7.3 s against 3.7 s per 25,000-listing bucket at 56 M observations).
+(docs/scale.md; with the planner settings of ``pricewatch.detect.load``, a range bucket read 30,000 pages where
+the whole table is 851,000 at 56 M observations).
 """
 
 from __future__ import annotations
@@ -38,15 +39,11 @@ class Bucket:
 
     def condition(self, column: str) -> str:
         """SQL condition true for the ids in ``column`` that belong to this bucket (both dialects; the bounds are
-        integers, so nothing is interpolated but numbers)."""
+        integers, so nothing is interpolated but numbers). On ``price_observation.listing_id`` it is a range the
+        database reads from the (listing_id, observed_at) index of each partition."""
         parts = ([f"{column} >= {int(self.lo)}"] if self.lo is not None else []) + \
             ([f"{column} < {int(self.hi)}"] if self.hi is not None else [])
         return "(" + " AND ".join(parts) + ")" if parts else "(1 = 1)"
-
-    def listing_filter(self, column: str) -> str:
-        """SQL condition on a ``listing_id`` column: a range the database reads from the (listing_id, observed_at)
-        index of each partition."""
-        return self.condition(column)
 
     def contains(self, listing_ids) -> np.ndarray:  # noqa: ANN001
         """Which of ``listing_ids`` belong to this bucket (the same test as :meth:`condition`)."""
