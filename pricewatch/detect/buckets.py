@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import text
 
 
@@ -44,16 +43,6 @@ class Bucket:
         parts = ([f"{column} >= {int(self.lo)}"] if self.lo is not None else []) + \
             ([f"{column} < {int(self.hi)}"] if self.hi is not None else [])
         return "(" + " AND ".join(parts) + ")" if parts else "(1 = 1)"
-
-    def contains(self, listing_ids) -> np.ndarray:  # noqa: ANN001
-        """Which of ``listing_ids`` belong to this bucket (the same test as :meth:`condition`)."""
-        ids = np.asarray(listing_ids, dtype="int64")
-        inside = np.ones(len(ids), dtype=bool)
-        if self.lo is not None:
-            inside &= ids >= self.lo
-        if self.hi is not None:
-            inside &= ids < self.hi
-        return inside
 
     def __str__(self) -> str:
         return f"{self.index + 1}/{self.count}"

@@ -129,6 +129,8 @@ def load_listings(db: Database, *, bucket: Bucket | None = None) -> pd.DataFrame
         stmt = stmt.where(text(bucket.condition("listing.id")))
     with db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
+        # the settings after the listing query: it joins the small platform and seller tables, which are best
+        # read whole; only the observation read needs steering to the id range
         _plan_for_reading(conn, db, bucket)
         units = conn.exec_driver_sql(latest).all()
     frame = pd.DataFrame(rows, columns=["id", "platform", "listing_key", "seller_key", "category", "region", "title",
